@@ -1,0 +1,486 @@
+/* wire.c - encode and decode every lanmeet message (see wire.h).
+ *
+ * Two small cursors do all the byte work: a reader and a writer, each with
+ * a position, an end, and a sticky error. Every get checks room first, so a
+ * message body is read as a straight run of gets with one error check at
+ * the end, and nothing is ever read past the packet. Integers are put and
+ * got a byte at a time, little-endian, so host byte order and alignment
+ * never matter.
+ *
+ * Layout of each message after its type byte (uN = N-bit unsigned LE,
+ * iN = two's complement LE, sN = string with an N-bit length prefix):
+ *
+ *   HELLO       magic u32, version u16, id u64, start_ms i64, flags u8,
+ *               port u16, name s8, room s8, state
+ *   REJECT      code u8, reason s8
+ *   STATE       state, flags u8
+ *   PEERS       n u8, n x (id u64, ipv4 u32, port u16)
+ *   CHAT_SUBMIT msgid u32, ts i64, text s16
+ *   CHAT        seq u64, origin u64, msgid u32, ts i64, flags u8,
+ *               name s8, text s16
+ *   CHAT_ACK, SYNC_REQ, SYNC_START   seq u64
+ *   DM          msgid u32, ts i64, nto u8, nto x to u64, text s16
+ *
+ *   state = term u64, hub u64, deputy u64
+ *
+ * Error codes. Encode: LM_EINVAL for an unknown type, a string that is not
+ * valid UTF-8 or not a valid name, or a DM with no recipient; LM_ETOOBIG for
+ * a field over its cap (a string with no NUL inside its array, a count over
+ * LM_MAX_PEERS) or a buffer too small. When a message has both a bad field
+ * and too small a buffer, the bad field is reported. Decode: LM_EPROTO for
+ * truncated input, trailing bytes, a name or room that holds controls or
+ * nothing visible, or a DM with no recipient; LM_EUTF8 for a string that is
+ * not valid UTF-8; LM_ETOOBIG for a message over its type's maximum size or
+ * a field over its cap (the same fields encode calls LM_ETOOBIG).
+ *
+ * HELLO is the one place the order is not "size first": its magic and
+ * version are read before the size cap is applied, so that a hello from a
+ * later protocol version, which may well be larger, still comes back as
+ * LM_EVERSION with the version the peer speaks.
+ *
+ * The encoder writes hello.magic and hello.version as given in the struct;
+ * the sender sets them to LM_PROTO_MAGIC and LM_PROTO_VERSION.
+ */
+#include "wire.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "err.h"
+#include "text.h"
+
+/* ---- sizes ------------------------------------------------------------ */
+
+#define STATE_SIZE (8 + 8 + 8)    /* term, hub, deputy */
+#define PEER_SIZE (8 + 4 + 2)     /* id, ipv4, port */
+#define STR8_SIZE(cap) (1 + (cap))  /* u8 length + bytes */
+#define STR16_SIZE(cap) (2 + (cap)) /* u16 length + bytes */
+
+enum {
+    HELLO_MAX = 1 + 4 + 2 + 8 + 8 + 1 + 2 + STR8_SIZE(LM_NAME_MAX) +
+                STR8_SIZE(LM_ROOM_MAX) + STATE_SIZE,
+    REJECT_MAX = 1 + 1 + STR8_SIZE(LM_REASON_MAX),
+    STATE_MAX = 1 + STATE_SIZE + 1,
+    PEERS_MAX = 1 + 1 + LM_MAX_PEERS * PEER_SIZE,
+    SUBMIT_MAX = 1 + 4 + 8 + STR16_SIZE(LM_TEXT_MAX),
+    CHAT_MAX = 1 + 8 + 8 + 4 + 8 + 1 + STR8_SIZE(LM_NAME_MAX) +
+               STR16_SIZE(LM_TEXT_MAX),
+    SEQ_MAX = 1 + 8,
+    DM_MAX = 1 + 4 + 8 + 1 + LM_MAX_PEERS * 8 + STR16_SIZE(LM_TEXT_MAX),
+};
+
+_Static_assert(HELLO_MAX <= LM_WIRE_MAX && REJECT_MAX <= LM_WIRE_MAX &&
+                   STATE_MAX <= LM_WIRE_MAX && PEERS_MAX <= LM_WIRE_MAX &&
+                   SUBMIT_MAX <= LM_WIRE_MAX && CHAT_MAX <= LM_WIRE_MAX &&
+                   SEQ_MAX <= LM_WIRE_MAX && DM_MAX <= LM_WIRE_MAX,
+               "a message type is larger than LM_WIRE_MAX");
+_Static_assert(LM_MAX_PEERS <= UINT8_MAX, "peer counts are one byte");
+_Static_assert(LM_NAME_MAX <= UINT8_MAX && LM_ROOM_MAX <= UINT8_MAX &&
+                   LM_REASON_MAX <= UINT8_MAX && LM_TEXT_MAX <= UINT16_MAX,
+               "string caps must fit their length prefix");
+
+static const struct {
+    const char *name;
+    size_t max;
+} types[LM_MSG_TYPE_END] = {
+    [LM_MSG_HELLO] = {"hello", HELLO_MAX},
+    [LM_MSG_REJECT] = {"reject", REJECT_MAX},
+    [LM_MSG_STATE] = {"state", STATE_MAX},
+    [LM_MSG_PEERS] = {"peers", PEERS_MAX},
+    [LM_MSG_CHAT_SUBMIT] = {"chat_submit", SUBMIT_MAX},
+    [LM_MSG_CHAT] = {"chat", CHAT_MAX},
+    [LM_MSG_CHAT_ACK] = {"chat_ack", SEQ_MAX},
+    [LM_MSG_SYNC_REQ] = {"sync_req", SEQ_MAX},
+    [LM_MSG_SYNC_START] = {"sync_start", SEQ_MAX},
+    [LM_MSG_DM] = {"dm", DM_MAX},
+};
+
+size_t lm_wire_max_size(uint8_t type)
+{
+    return type < LM_MSG_TYPE_END ? types[type].max : 0;
+}
+
+const char *lm_wire_type_name(uint8_t type)
+{
+    if (type < LM_MSG_TYPE_END && types[type].name)
+        return types[type].name;
+    return "unknown";
+}
+
+/* ---- strings ---------------------------------------------------------- */
+
+/* How one kind of string field goes on the wire. Names and rooms must also
+ * be fit to show (lm_name_valid); other strings need only be UTF-8. */
+typedef struct strspec {
+    size_t prefix; /* bytes of length prefix: 1 or 2 */
+    size_t cap;    /* most bytes of UTF-8; the char array holds cap + 1 */
+    bool name;
+} strspec;
+
+static const strspec NAME = {1, LM_NAME_MAX, true};
+static const strspec ROOM = {1, LM_ROOM_MAX, true};
+static const strspec REASON = {1, LM_REASON_MAX, false};
+static const strspec TEXT = {2, LM_TEXT_MAX, false};
+
+/* The codec relies on each array being exactly cap + 1 bytes. */
+#define FIELD_SIZE(f) sizeof(((lm_msg *)0)->u.f)
+_Static_assert(FIELD_SIZE(hello.name) == LM_NAME_MAX + 1, "hello.name");
+_Static_assert(FIELD_SIZE(hello.room) == LM_ROOM_MAX + 1, "hello.room");
+_Static_assert(FIELD_SIZE(reject.reason) == LM_REASON_MAX + 1, "reason");
+_Static_assert(FIELD_SIZE(submit.text) == LM_TEXT_MAX + 1, "submit.text");
+_Static_assert(FIELD_SIZE(chat.name) == LM_NAME_MAX + 1, "chat.name");
+_Static_assert(FIELD_SIZE(chat.text) == LM_TEXT_MAX + 1, "chat.text");
+_Static_assert(FIELD_SIZE(dm.text) == LM_TEXT_MAX + 1, "dm.text");
+
+/* ---- writer ----------------------------------------------------------- */
+
+typedef struct writer {
+    uint8_t *p, *end;
+    int err;   /* first bad field, LM_EINVAL or LM_ETOOBIG; 0 if none */
+    bool full; /* ran out of buffer; reported only if no field was bad */
+} writer;
+
+static void wr_fail(writer *w, int code)
+{
+    if (!w->err)
+        w->err = code;
+}
+
+static void wr_bytes(writer *w, const void *src, size_t n)
+{
+    if (n == 0 || w->full)
+        return;
+    if ((size_t)(w->end - w->p) < n) {
+        w->full = true;
+        return;
+    }
+    memcpy(w->p, src, n);
+    w->p += n;
+}
+
+/* The low n bytes of v, least significant first. */
+static void wr_uint(writer *w, uint64_t v, size_t n)
+{
+    uint8_t b[8];
+    for (size_t i = 0; i < n; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    wr_bytes(w, b, n);
+}
+
+static void wr_u8(writer *w, uint8_t v) { wr_uint(w, v, 1); }
+static void wr_u16(writer *w, uint16_t v) { wr_uint(w, v, 2); }
+static void wr_u32(writer *w, uint32_t v) { wr_uint(w, v, 4); }
+static void wr_u64(writer *w, uint64_t v) { wr_uint(w, v, 8); }
+static void wr_i64(writer *w, int64_t v) { wr_uint(w, (uint64_t)v, 8); }
+
+static void wr_str(writer *w, const strspec *sp, const char *s)
+{
+    /* A string that fills its whole array has no room for its NUL, so it
+     * is longer than the cap. */
+    const char *nul = memchr(s, '\0', sp->cap + 1);
+    if (!nul) {
+        wr_fail(w, LM_ETOOBIG);
+        return;
+    }
+    size_t n = (size_t)(nul - s);
+    if (!lm_utf8_valid(s, n) || (sp->name && !lm_name_valid(s, n))) {
+        wr_fail(w, LM_EINVAL);
+        return;
+    }
+    wr_uint(w, n, sp->prefix);
+    wr_bytes(w, s, n);
+}
+
+static void wr_state(writer *w, const lm_elect_state *st)
+{
+    wr_u64(w, st->term);
+    wr_u64(w, st->hub);
+    wr_u64(w, st->deputy);
+}
+
+/* ---- reader ----------------------------------------------------------- */
+
+typedef struct reader {
+    const uint8_t *p, *end;
+    int err; /* first error, an LM_E* code; 0 if none */
+} reader;
+
+static void rd_fail(reader *r, int code)
+{
+    if (!r->err)
+        r->err = code;
+}
+
+/* The next n bytes, or NULL with r->err set when fewer are left. */
+static const uint8_t *rd_bytes(reader *r, size_t n)
+{
+    if (r->err)
+        return NULL;
+    if ((size_t)(r->end - r->p) < n) {
+        rd_fail(r, LM_EPROTO);
+        return NULL;
+    }
+    const uint8_t *q = r->p;
+    r->p += n;
+    return q;
+}
+
+/* An n-byte little-endian unsigned integer; 0 on error. */
+static uint64_t rd_uint(reader *r, size_t n)
+{
+    const uint8_t *q = rd_bytes(r, n);
+    uint64_t v = 0;
+    if (!q)
+        return 0;
+    for (size_t i = n; i-- > 0;)
+        v = (v << 8) | q[i];
+    return v;
+}
+
+/* The narrowing casts below keep every bit: rd_uint read only n bytes. */
+static uint8_t rd_u8(reader *r) { return (uint8_t)rd_uint(r, 1); }
+static uint16_t rd_u16(reader *r) { return (uint16_t)rd_uint(r, 2); }
+static uint32_t rd_u32(reader *r) { return (uint32_t)rd_uint(r, 4); }
+static uint64_t rd_u64(reader *r) { return rd_uint(r, 8); }
+
+/* Two's complement without relying on an implementation-defined cast. */
+static int64_t rd_i64(reader *r)
+{
+    uint64_t v = rd_uint(r, 8);
+    if (v <= INT64_MAX)
+        return (int64_t)v;
+    return -(int64_t)(UINT64_MAX - v) - 1;
+}
+
+/* Copies a string into out, which holds sp->cap + 1 bytes, NUL-terminated.
+ * lm_utf8_valid refuses NUL, so strlen(out) is the wire length. */
+static void rd_str(reader *r, const strspec *sp, char *out)
+{
+    size_t n = (size_t)rd_uint(r, sp->prefix);
+    if (r->err)
+        return;
+    if (n > sp->cap) {
+        rd_fail(r, LM_ETOOBIG);
+        return;
+    }
+    const uint8_t *q = rd_bytes(r, n);
+    if (!q)
+        return;
+    const char *s = (const char *)q;
+    if (!lm_utf8_valid(s, n)) {
+        rd_fail(r, LM_EUTF8);
+        return;
+    }
+    if (sp->name && !lm_name_valid(s, n)) {
+        rd_fail(r, LM_EPROTO);
+        return;
+    }
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+static void rd_state(reader *r, lm_elect_state *st)
+{
+    st->term = rd_u64(r);
+    st->hub = rd_u64(r);
+    st->deputy = rd_u64(r);
+}
+
+/* A peer or recipient count: at most LM_MAX_PEERS, at least min. */
+static uint8_t rd_count(reader *r, uint8_t min)
+{
+    uint8_t n = rd_u8(r);
+    if (r->err)
+        return 0;
+    if (n > LM_MAX_PEERS)
+        rd_fail(r, LM_ETOOBIG);
+    else if (n < min)
+        rd_fail(r, LM_EPROTO);
+    return r->err ? 0 : n;
+}
+
+/* ---- encode ----------------------------------------------------------- */
+
+static void wr_count(writer *w, uint8_t n, uint8_t min)
+{
+    if (n > LM_MAX_PEERS)
+        wr_fail(w, LM_ETOOBIG);
+    else if (n < min)
+        wr_fail(w, LM_EINVAL);
+    wr_u8(w, n);
+}
+
+static void encode_body(writer *w, const lm_msg *m)
+{
+    switch (m->type) {
+    case LM_MSG_HELLO:
+        wr_u32(w, m->u.hello.magic);
+        wr_u16(w, m->u.hello.version);
+        wr_u64(w, m->u.hello.id);
+        wr_i64(w, m->u.hello.start_ms);
+        wr_u8(w, m->u.hello.flags);
+        wr_u16(w, m->u.hello.port);
+        wr_str(w, &NAME, m->u.hello.name);
+        wr_str(w, &ROOM, m->u.hello.room);
+        wr_state(w, &m->u.hello.st);
+        break;
+    case LM_MSG_REJECT:
+        wr_u8(w, m->u.reject.code);
+        wr_str(w, &REASON, m->u.reject.reason);
+        break;
+    case LM_MSG_STATE:
+        wr_state(w, &m->u.state.st);
+        wr_u8(w, m->u.state.flags);
+        break;
+    case LM_MSG_PEERS:
+        wr_count(w, m->u.peers.n, 0);
+        for (size_t i = 0; i < m->u.peers.n && i < LM_MAX_PEERS; i++) {
+            wr_u64(w, m->u.peers.peer[i].id);
+            wr_u32(w, m->u.peers.peer[i].ipv4);
+            wr_u16(w, m->u.peers.peer[i].port);
+        }
+        break;
+    case LM_MSG_CHAT_SUBMIT:
+        wr_u32(w, m->u.submit.msgid);
+        wr_i64(w, m->u.submit.ts);
+        wr_str(w, &TEXT, m->u.submit.text);
+        break;
+    case LM_MSG_CHAT:
+        wr_u64(w, m->u.chat.seq);
+        wr_u64(w, m->u.chat.origin);
+        wr_u32(w, m->u.chat.msgid);
+        wr_i64(w, m->u.chat.ts);
+        wr_u8(w, m->u.chat.flags);
+        wr_str(w, &NAME, m->u.chat.name);
+        wr_str(w, &TEXT, m->u.chat.text);
+        break;
+    case LM_MSG_CHAT_ACK:
+    case LM_MSG_SYNC_REQ:
+    case LM_MSG_SYNC_START:
+        /* ack, sync_req and sync_start share one struct in the union */
+        wr_u64(w, m->u.ack.seq);
+        break;
+    case LM_MSG_DM:
+        wr_u32(w, m->u.dm.msgid);
+        wr_i64(w, m->u.dm.ts);
+        wr_count(w, m->u.dm.nto, 1);
+        for (size_t i = 0; i < m->u.dm.nto && i < LM_MAX_PEERS; i++)
+            wr_u64(w, m->u.dm.to[i]);
+        wr_str(w, &TEXT, m->u.dm.text);
+        break;
+    }
+}
+
+int lm_wire_encode(const lm_msg *m, uint8_t *buf, size_t cap)
+{
+    if (!m || (!buf && cap))
+        return LM_EINVAL;
+    if (lm_wire_max_size(m->type) == 0)
+        return LM_EINVAL;
+
+    writer w = {buf, buf, 0, false};
+    if (buf)
+        w.end = buf + cap;
+    wr_u8(&w, m->type);
+    encode_body(&w, m);
+    if (w.err)
+        return w.err;
+    if (w.full)
+        return LM_ETOOBIG;
+    return (int)(w.p - buf); /* at most LM_WIRE_MAX */
+}
+
+/* ---- decode ----------------------------------------------------------- */
+
+static void decode_body(reader *r, lm_msg *m)
+{
+    switch (m->type) {
+    case LM_MSG_HELLO: /* magic and version were read by the caller */
+        m->u.hello.id = rd_u64(r);
+        m->u.hello.start_ms = rd_i64(r);
+        m->u.hello.flags = rd_u8(r);
+        m->u.hello.port = rd_u16(r);
+        rd_str(r, &NAME, m->u.hello.name);
+        rd_str(r, &ROOM, m->u.hello.room);
+        rd_state(r, &m->u.hello.st);
+        break;
+    case LM_MSG_REJECT:
+        m->u.reject.code = rd_u8(r);
+        rd_str(r, &REASON, m->u.reject.reason);
+        break;
+    case LM_MSG_STATE:
+        rd_state(r, &m->u.state.st);
+        m->u.state.flags = rd_u8(r);
+        break;
+    case LM_MSG_PEERS:
+        m->u.peers.n = rd_count(r, 0);
+        for (size_t i = 0; i < m->u.peers.n; i++) {
+            m->u.peers.peer[i].id = rd_u64(r);
+            m->u.peers.peer[i].ipv4 = rd_u32(r);
+            m->u.peers.peer[i].port = rd_u16(r);
+        }
+        break;
+    case LM_MSG_CHAT_SUBMIT:
+        m->u.submit.msgid = rd_u32(r);
+        m->u.submit.ts = rd_i64(r);
+        rd_str(r, &TEXT, m->u.submit.text);
+        break;
+    case LM_MSG_CHAT:
+        m->u.chat.seq = rd_u64(r);
+        m->u.chat.origin = rd_u64(r);
+        m->u.chat.msgid = rd_u32(r);
+        m->u.chat.ts = rd_i64(r);
+        m->u.chat.flags = rd_u8(r);
+        rd_str(r, &NAME, m->u.chat.name);
+        rd_str(r, &TEXT, m->u.chat.text);
+        break;
+    case LM_MSG_CHAT_ACK:
+    case LM_MSG_SYNC_REQ:
+    case LM_MSG_SYNC_START:
+        m->u.ack.seq = rd_u64(r);
+        break;
+    case LM_MSG_DM:
+        m->u.dm.msgid = rd_u32(r);
+        m->u.dm.ts = rd_i64(r);
+        m->u.dm.nto = rd_count(r, 1);
+        for (size_t i = 0; i < m->u.dm.nto; i++)
+            m->u.dm.to[i] = rd_u64(r);
+        rd_str(r, &TEXT, m->u.dm.text);
+        break;
+    }
+}
+
+int lm_wire_decode(const uint8_t *buf, size_t len, lm_msg *m)
+{
+    if (!m || (!buf && len))
+        return LM_EINVAL;
+    memset(m, 0, sizeof *m);
+    if (len == 0)
+        return LM_EPROTO;
+
+    uint8_t type = buf[0];
+    size_t max = lm_wire_max_size(type);
+    if (max == 0)
+        return LM_EUNKNOWN;
+    m->type = type;
+
+    reader r = {buf + 1, buf + len, 0};
+    if (type == LM_MSG_HELLO) {
+        m->u.hello.magic = rd_u32(&r);
+        m->u.hello.version = rd_u16(&r);
+        if (r.err)
+            return r.err;
+        if (m->u.hello.magic != LM_PROTO_MAGIC ||
+            m->u.hello.version != LM_PROTO_VERSION)
+            return LM_EVERSION;
+    }
+    if (len > max)
+        return LM_ETOOBIG;
+
+    decode_body(&r, m);
+    if (r.err)
+        return r.err;
+    if (r.p != r.end)
+        return LM_EPROTO; /* trailing bytes */
+    return 0;
+}

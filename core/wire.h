@@ -1,0 +1,147 @@
+/* wire.h - the one codec for every lanmeet message.
+ *
+ * A message on the wire is one ENet packet: a type byte followed by the
+ * fields of that type, little-endian, with explicit widths. Strings are a
+ * length prefix (u8 for names and rooms, u16 for text) and UTF-8 bytes with
+ * no terminator. Decoding never trusts a length: every read is bounds
+ * checked, every type has a maximum encoded size, text must be valid UTF-8
+ * and names may not hold control characters. Nothing is cast from the wire.
+ *
+ * lm_msg is a plain value: the decoder copies everything it keeps into the
+ * struct, so it borrows nothing from the packet once lm_wire_decode returns.
+ */
+#ifndef LM_WIRE_H
+#define LM_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LM_PROTO_MAGIC 0x4c4d4554u /* "TEML" little-endian: 'L','M','E','T' */
+#define LM_PROTO_VERSION 1
+
+#define LM_NAME_MAX 48     /* bytes of UTF-8 in a display name */
+#define LM_ROOM_MAX 48     /* bytes of UTF-8 in a room name */
+#define LM_TEXT_MAX 4096   /* bytes of UTF-8 in one chat message */
+#define LM_REASON_MAX 200  /* bytes of UTF-8 in a reject reason */
+#define LM_MAX_PEERS 64    /* nodes in one room, self included */
+#define LM_WIRE_MAX 8192   /* no message of this protocol is larger */
+
+/* ENet channels, fixed for the protocol so media can plug in later. */
+enum lm_channel {
+    LM_CH_CONTROL = 0, /* reliable: hello, election, peer lists */
+    LM_CH_CHAT = 1,    /* reliable: group chat and direct messages */
+    LM_CH_AUDIO = 2,   /* unreliable: audio to and from the hub */
+    LM_CH_VIDEO = 3,   /* unreliable fragments: camera */
+    LM_CH_SCREEN = 4,  /* unreliable + refresh: screen tiles */
+    LM_CH_FILE = 5,    /* reliable, windowed: file chunks */
+    LM_CH_COUNT = 6
+};
+
+enum lm_msg_type {
+    LM_MSG_HELLO = 1,       /* first message on every link, both ways */
+    LM_MSG_REJECT = 2,      /* why a link is refused, then disconnect */
+    LM_MSG_STATE = 3,       /* election state: term, hub, deputy */
+    LM_MSG_PEERS = 4,       /* the peers this node is linked to */
+    LM_MSG_CHAT_SUBMIT = 5, /* member -> hub: a group message to order */
+    LM_MSG_CHAT = 6,        /* hub -> all: an ordered group message */
+    LM_MSG_CHAT_ACK = 7,    /* deputy -> hub: I hold this sequence number */
+    LM_MSG_SYNC_REQ = 8,    /* member -> hub: send me what follows seq */
+    LM_MSG_SYNC_START = 9,  /* hub -> member: history starts at this seq */
+    LM_MSG_DM = 10,         /* sender -> each recipient, never via hub */
+    LM_MSG_TYPE_END
+};
+
+enum lm_reject_code {
+    LM_REJECT_VERSION = 1,
+    LM_REJECT_ROOM = 2,
+    LM_REJECT_SELF = 3,      /* we dialled ourselves */
+    LM_REJECT_DUPLICATE = 4, /* a link to this node already exists */
+    LM_REJECT_FULL = 5,      /* room at LM_MAX_PEERS */
+};
+
+#define LM_HELLO_FORCED 0x01 /* started with --host */
+#define LM_CHAT_HISTORY 0x01 /* sent as history, not live */
+
+typedef struct lm_elect_state {
+    uint64_t term;   /* raised by every election; 0 before the first */
+    uint64_t hub;    /* node id, 0 for none */
+    uint64_t deputy; /* node id, 0 for none */
+} lm_elect_state;
+
+typedef struct lm_peer_addr {
+    uint64_t id;
+    uint32_t ipv4; /* host byte order, as ENetAddress.host is not: see node.c */
+    uint16_t port;
+} lm_peer_addr;
+
+typedef struct lm_msg {
+    uint8_t type;
+    union {
+        struct {
+            uint32_t magic;
+            uint16_t version;
+            uint64_t id;
+            int64_t start_ms; /* UTC ms the node started: orders equal names */
+            uint8_t flags;    /* LM_HELLO_* */
+            uint16_t port;    /* the sender's own ENet port */
+            char name[LM_NAME_MAX + 1];
+            char room[LM_ROOM_MAX + 1];
+            lm_elect_state st;
+        } hello;
+        struct {
+            uint8_t code; /* lm_reject_code */
+            char reason[LM_REASON_MAX + 1];
+        } reject;
+        struct {
+            lm_elect_state st;
+            uint8_t flags; /* LM_HELLO_FORCED */
+        } state;
+        struct {
+            uint8_t n;
+            lm_peer_addr peer[LM_MAX_PEERS];
+        } peers;
+        struct {
+            uint32_t msgid; /* per origin, rising from 1 */
+            int64_t ts;     /* UTC ms at the sender */
+            char text[LM_TEXT_MAX + 1];
+        } submit;
+        struct {
+            uint64_t seq;
+            uint64_t origin;
+            uint32_t msgid;
+            int64_t ts;
+            uint8_t flags; /* LM_CHAT_HISTORY */
+            char name[LM_NAME_MAX + 1];
+            char text[LM_TEXT_MAX + 1];
+        } chat;
+        struct {
+            uint64_t seq;
+        } ack, sync_req, sync_start;
+        struct {
+            uint32_t msgid;
+            int64_t ts;
+            uint8_t nto;
+            uint64_t to[LM_MAX_PEERS];
+            char text[LM_TEXT_MAX + 1];
+        } dm;
+    } u;
+} lm_msg;
+
+/* Encodes m into buf (cap bytes). Returns the length written, or LM_ETOOBIG
+ * when it does not fit or a field is over its cap, LM_EINVAL for a bad type
+ * or string. */
+int lm_wire_encode(const lm_msg *m, uint8_t *buf, size_t cap);
+
+/* Decodes len bytes into *m. Returns 0, LM_EPROTO for malformed or
+ * truncated input or trailing bytes, LM_EUTF8 for bad text, LM_ETOOBIG over
+ * the type's cap, LM_EUNKNOWN for a type this version does not know.
+ * A HELLO whose magic or version differs decodes only magic and version and
+ * returns LM_EVERSION, so the caller can say which version it met. */
+int lm_wire_decode(const uint8_t *buf, size_t len, lm_msg *m);
+
+/* Largest encoded size of a message of this type, 0 for unknown types. */
+size_t lm_wire_max_size(uint8_t type);
+
+const char *lm_wire_type_name(uint8_t type);
+
+#endif
