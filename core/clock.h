@@ -1,0 +1,13 @@
+/* clock.h - the two clocks lanmeet uses.
+ *
+ * Monotonic microseconds for timeouts and media; UTC milliseconds only for
+ * what a person sees (chat timestamps). */
+#ifndef LM_CLOCK_H
+#define LM_CLOCK_H
+
+#include <stdint.h>
+
+int64_t lm_mono_us(void);   /* CLOCK_MONOTONIC, microseconds */
+int64_t lm_utc_ms(void);    /* CLOCK_REALTIME, milliseconds since the epoch */
+
+#endif

@@ -1,0 +1,576 @@
+/* node.c - the node API, its net thread and the ENet loop.
+ *
+ * The net thread owns the ENet host and all protocol state (node_impl.h).
+ * Front ends talk to it through two bounded queues: commands in, events
+ * out. The thread sleeps in poll() on the ENet socket and the command
+ * queue's eventfd, so an idle node costs nothing but ENet's own pings and
+ * a housekeeping tick. */
+#define _GNU_SOURCE
+#include "node_impl.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "clock.h"
+#include "err.h"
+#include "text.h"
+
+#define LM_CMD_QUEUE 1024
+#define LM_EVENT_QUEUE 65536 /* events are small; a front end drains fast */
+#define LM_PORT_TRIES 64     /* ports tried upward from the default */
+#define LM_POLL_MAX_MS 10    /* ENet retransmits need a regular service */
+#define LM_BYE_LINGER_US 300000
+
+void lm_id_format(uint64_t id, char buf[LM_ID_STR])
+{
+    snprintf(buf, LM_ID_STR, "%016" PRIx64, id);
+}
+
+int lm_id_parse(const char *s, uint64_t *id)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; s[i]; i++) {
+        int d;
+        char c = s[i];
+        if (c >= '0' && c <= '9')
+            d = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            d = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            d = c - 'A' + 10;
+        else
+            return LM_EINVAL;
+        if (i >= 16)
+            return LM_EINVAL;
+        v = v << 4 | (uint64_t)d;
+    }
+    if (i == 0)
+        return LM_EINVAL;
+    *id = v;
+    return 0;
+}
+
+void lm_event_free(lm_event *ev)
+{
+    if (!ev)
+        return;
+    free(ev->text);
+    free(ev->members);
+    free(ev);
+}
+
+lm_event *node_event(lm_node *n, lm_event_type type)
+{
+    lm_event *ev = calloc(1, sizeof *ev);
+    if (!ev)
+        return NULL;
+    ev->type = type;
+    ev->t_ms = (lm_mono_us() - n->start_us) / 1000;
+    return ev;
+}
+
+void node_emit(lm_node *n, lm_event *ev)
+{
+    if (!ev)
+        return;
+    if (lm_queue_push(n->events, ev) < 0) {
+        n->dropped_events++;
+        lm_event_free(ev);
+    }
+}
+
+void node_error(lm_node *n, const char *code, const char *fmt, ...)
+{
+    lm_event *ev = node_event(n, LM_EV_ERROR);
+    if (!ev)
+        return;
+    snprintf(ev->code, sizeof ev->code, "%s", code);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ev->msg, sizeof ev->msg, fmt, ap);
+    va_end(ap);
+    node_emit(n, ev);
+}
+
+void node_log(lm_node *n, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "lanmeet[%s] %.3f %s\n", n->name,
+            (double)(lm_mono_us() - n->start_us) / 1e6, line);
+}
+
+int link_send(lm_node *n, lm_link *l, uint8_t channel, const lm_msg *m)
+{
+    uint8_t buf[LM_WIRE_MAX];
+    int len = lm_wire_encode(m, buf, sizeof buf);
+    if (len < 0) {
+        node_log(n, "cannot encode %s: %s", lm_wire_type_name(m->type),
+                 lm_strerror(len));
+        return len;
+    }
+    ENetPacket *p = enet_packet_create(buf, (size_t)len,
+                                       ENET_PACKET_FLAG_RELIABLE);
+    if (!p)
+        return LM_ENOMEM;
+    if (enet_peer_send(l->peer, channel, p) < 0) {
+        enet_packet_destroy(p);
+        return LM_EIO;
+    }
+    return 0;
+}
+
+/* ---- test faults: ENet's intercept sees every datagram first ---------- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+    /* xorshift64*: plenty for dropping packets at a rate */
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 0x2545F4914F6CDD1DULL;
+}
+
+/* ENet's host has no user pointer; the intercept runs on the net thread,
+ * which owns exactly one node, so a thread-local names it. */
+static _Thread_local lm_node *intercept_node;
+
+static int ENET_CALLBACK intercept(ENetHost *host, ENetEvent *event)
+{
+    (void)event;
+    lm_node *n = intercept_node;
+    if (!n)
+        return 0;
+    uint32_t ip = ENET_NET_TO_HOST_32(host->receivedAddress.host);
+    uint16_t port = host->receivedAddress.port;
+    for (size_t i = 0; i < n->nblocks; i++)
+        if (n->blocks[i].ipv4 == ip && n->blocks[i].port == port)
+            return 1;
+    if (n->drop > 0 &&
+        (double)(rng_next(&n->rng) >> 11) / 9007199254740992.0 < n->drop)
+        return 1;
+    return 0;
+}
+
+static void set_block(lm_node *n, uint32_t ip, uint16_t port, bool block)
+{
+    for (size_t i = 0; i < n->nblocks; i++) {
+        if (n->blocks[i].ipv4 == ip && n->blocks[i].port == port) {
+            if (!block)
+                n->blocks[i] = n->blocks[--n->nblocks];
+            return;
+        }
+    }
+    if (block && n->nblocks < LM_MAX_BLOCKS) {
+        n->blocks[n->nblocks].ipv4 = ip;
+        n->blocks[n->nblocks].port = port;
+        n->nblocks++;
+    }
+}
+
+/* ---- creation ---------------------------------------------------------- */
+
+static pthread_once_t enet_once = PTHREAD_ONCE_INIT;
+static int enet_init_rc; /* written once, under enet_once */
+
+static void init_enet(void)
+{
+    enet_init_rc = enet_initialize();
+}
+
+static ENetHost *open_host(lm_node *n, int *err)
+{
+    ENetAddress addr = {0};
+    addr.host = ENET_HOST_ANY;
+    if (n->cfg.bind && enet_address_set_host_ip(&addr, n->cfg.bind) < 0) {
+        *err = LM_EINVAL;
+        return NULL;
+    }
+    int tries = (n->cfg.port == 0 || n->cfg.port_fixed) ? 1 : LM_PORT_TRIES;
+    for (int i = 0; i < tries; i++) {
+        if (n->cfg.port && (unsigned)n->cfg.port + (unsigned)i > 65535)
+            break;
+        addr.port = (uint16_t)(n->cfg.port ? n->cfg.port + i : 0);
+        ENetHost *h = enet_host_create(&addr, LM_MAX_LINKS, LM_CH_COUNT, 0, 0);
+        if (h)
+            return h;
+    }
+    *err = LM_EIO;
+    return NULL;
+}
+
+lm_node *lm_node_new(const lm_node_config *cfg, int *err)
+{
+    int dummy;
+    if (!err)
+        err = &dummy;
+    *err = LM_EINVAL;
+    const char *room = cfg->room ? cfg->room : "main";
+    if (!cfg->name || strlen(cfg->name) > LM_NAME_MAX ||
+        !lm_name_valid(cfg->name, strlen(cfg->name)) ||
+        strlen(room) > LM_ROOM_MAX || !lm_name_valid(room, strlen(room)))
+        return NULL;
+    pthread_once(&enet_once, init_enet);
+    if (enet_init_rc != 0) {
+        *err = LM_EIO;
+        return NULL;
+    }
+
+    lm_node *n = calloc(1, sizeof *n);
+    if (!n) {
+        *err = LM_ENOMEM;
+        return NULL;
+    }
+    n->cfg = *cfg;
+    snprintf(n->name, sizeof n->name, "%s", cfg->name);
+    snprintf(n->room, sizeof n->room, "%s", room);
+    snprintf(n->display, sizeof n->display, "%s", n->name);
+    n->cfg.name = n->name;
+    n->cfg.room = n->room;
+    n->cfg.bind = NULL; /* not kept: only used below */
+    n->id = cfg->id;
+    while (n->id == 0)
+        if (getrandom(&n->id, sizeof n->id, 0) != sizeof n->id)
+            n->id = (uint64_t)lm_mono_us() * 0x9E3779B97F4A7C15ULL;
+    n->rng = n->id | 1;
+    n->drop = cfg->test_drop;
+    n->start_ms = lm_utc_ms();
+    n->start_us = lm_mono_us();
+    n->next_msgid = 1;
+    n->cmds = lm_queue_new(LM_CMD_QUEUE);
+    n->events = lm_queue_new(LM_EVENT_QUEUE);
+    n->log = lm_chatlog_new(LM_CHATLOG_CAP, room_deliver, n);
+    if (!n->cmds || !n->events || !n->log) {
+        *err = LM_ENOMEM;
+        lm_node_free(n);
+        return NULL;
+    }
+    n->cfg.bind = cfg->bind;
+    n->host = open_host(n, err);
+    n->cfg.bind = NULL;
+    if (!n->host) {
+        lm_node_free(n);
+        return NULL;
+    }
+    n->port = n->host->address.port;
+    n->host->intercept = intercept;
+    /* Our largest message is LM_WIRE_MAX; media issues raise these. */
+    n->host->maximumPacketSize = 4 * LM_WIRE_MAX;
+    n->host->maximumWaitingData = 64 * LM_WIRE_MAX;
+    *err = 0;
+    return n;
+}
+
+static void cmd_free(void *p)
+{
+    lm_cmd *c = p;
+    if (!c)
+        return;
+    free(c->text);
+    for (size_t i = 0; i < c->nto; i++)
+        free(c->to[i]);
+    free(c->to);
+    free(c);
+}
+
+static void event_drop(void *p)
+{
+    lm_event_free(p);
+}
+
+void lm_node_free(lm_node *n)
+{
+    if (!n)
+        return;
+    if (n->started) {
+        lm_node_stop(n);
+        pthread_join(n->thread, NULL);
+    }
+    if (n->host)
+        enet_host_destroy(n->host);
+    room_free(n);
+    lm_chatlog_free(n->log);
+    lm_queue_free(n->cmds, cmd_free);
+    lm_queue_free(n->events, event_drop);
+    free(n);
+}
+
+uint64_t lm_node_id(const lm_node *n)
+{
+    return n->id;
+}
+
+uint16_t lm_node_port(const lm_node *n)
+{
+    return n->port;
+}
+
+int lm_node_event_fd(const lm_node *n)
+{
+    return lm_queue_fd(n->events);
+}
+
+lm_event *lm_node_next_event(lm_node *n)
+{
+    return lm_queue_pop(n->events);
+}
+
+/* ---- commands: any thread -> net thread -------------------------------- */
+
+static int post(lm_node *n, lm_cmd *c)
+{
+    if (!c)
+        return LM_ENOMEM;
+    int rc = lm_queue_push(n->cmds, c);
+    if (rc < 0)
+        cmd_free(c);
+    return rc;
+}
+
+static lm_cmd *cmd_new(lm_cmd_type type, const char *text)
+{
+    lm_cmd *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->type = type;
+    if (text && !(c->text = strdup(text))) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int lm_node_say(lm_node *n, const char *text)
+{
+    return post(n, cmd_new(LM_CMD_SAY, text));
+}
+
+int lm_node_dm(lm_node *n, const char *const *to, size_t nto,
+               const char *text)
+{
+    if (nto == 0 || nto > LM_MAX_PEERS)
+        return LM_EINVAL;
+    lm_cmd *c = cmd_new(LM_CMD_DM, text);
+    if (!c)
+        return LM_ENOMEM;
+    c->to = calloc(nto, sizeof *c->to);
+    if (!c->to) {
+        cmd_free(c);
+        return LM_ENOMEM;
+    }
+    for (size_t i = 0; i < nto; i++) {
+        c->to[i] = strdup(to[i]);
+        c->nto++;
+        if (!c->to[i]) {
+            cmd_free(c);
+            return LM_ENOMEM;
+        }
+    }
+    return post(n, c);
+}
+
+int lm_node_who(lm_node *n)
+{
+    return post(n, cmd_new(LM_CMD_WHO, NULL));
+}
+
+int lm_node_hint_peer(lm_node *n, uint64_t id, uint32_t ipv4, uint16_t port)
+{
+    lm_cmd *c = cmd_new(LM_CMD_HINT, NULL);
+    if (c) {
+        c->id = id;
+        c->ipv4 = ipv4;
+        c->port = port;
+    }
+    return post(n, c);
+}
+
+int lm_node_forget_peer(lm_node *n, uint64_t id)
+{
+    lm_cmd *c = cmd_new(LM_CMD_FORGET, NULL);
+    if (c)
+        c->id = id;
+    return post(n, c);
+}
+
+int lm_node_post_error(lm_node *n, const char *code, const char *msg)
+{
+    lm_cmd *c = cmd_new(LM_CMD_ERROR, msg);
+    if (c)
+        snprintf(c->code, sizeof c->code, "%s", code);
+    return post(n, c);
+}
+
+int lm_node_test_drop(lm_node *n, double fraction)
+{
+    if (!n->cfg.test_faults)
+        return LM_EINVAL;
+    if (!(fraction >= 0.0 && fraction <= 1.0))
+        return LM_EINVAL;
+    lm_cmd *c = cmd_new(LM_CMD_DROP, NULL);
+    if (c)
+        c->fraction = fraction;
+    return post(n, c);
+}
+
+int lm_node_test_block(lm_node *n, uint32_t ipv4, uint16_t port, bool block)
+{
+    if (!n->cfg.test_faults)
+        return LM_EINVAL;
+    lm_cmd *c = cmd_new(block ? LM_CMD_BLOCK : LM_CMD_UNBLOCK, NULL);
+    if (c) {
+        c->ipv4 = ipv4;
+        c->port = port;
+    }
+    return post(n, c);
+}
+
+static void run_command(lm_node *n, lm_cmd *c)
+{
+    switch (c->type) {
+    case LM_CMD_SAY: room_say(n, c->text); break;
+    case LM_CMD_DM: room_dm(n, c->to, c->nto, c->text); break;
+    case LM_CMD_WHO: room_who(n); break;
+    case LM_CMD_HINT:
+        link_hint(n, c->id, c->ipv4, c->port,
+                  c->id ? LM_HINT_DISCOVERY : LM_HINT_STATIC);
+        break;
+    case LM_CMD_FORGET: link_forget(n, c->id); break;
+    case LM_CMD_DROP: n->drop = c->fraction; break;
+    case LM_CMD_BLOCK: set_block(n, c->ipv4, c->port, true); break;
+    case LM_CMD_UNBLOCK: set_block(n, c->ipv4, c->port, false); break;
+    case LM_CMD_ERROR: node_error(n, c->code, "%s", c->text); break;
+    case LM_CMD_WAKE: break;
+    }
+}
+
+/* ---- the net thread ---------------------------------------------------- */
+
+static void handle_enet(lm_node *n, ENetEvent *ev)
+{
+    switch (ev->type) {
+    case ENET_EVENT_TYPE_CONNECT:
+        link_on_connect(n, ev->peer);
+        break;
+    case ENET_EVENT_TYPE_DISCONNECT:
+        link_on_disconnect(n, ev->peer, ev->data);
+        break;
+    case ENET_EVENT_TYPE_RECEIVE:
+        link_on_receive(n, ev->peer, ev->channelID, ev->packet->data,
+                        ev->packet->dataLength);
+        enet_packet_destroy(ev->packet);
+        break;
+    case ENET_EVENT_TYPE_NONE:
+        break;
+    }
+}
+
+static void emit_ready(lm_node *n)
+{
+    lm_event *ev = node_event(n, LM_EV_READY);
+    if (!ev)
+        return;
+    ev->id = n->id;
+    snprintf(ev->name, sizeof ev->name, "%s", n->name);
+    snprintf(ev->room, sizeof ev->room, "%s", n->room);
+    ev->port = n->port;
+    node_emit(n, ev);
+}
+
+/* Says goodbye to every peer and gives ENet a moment to deliver it. */
+static void say_goodbye(lm_node *n)
+{
+    for (size_t i = 0; i < LM_MAX_LINKS; i++)
+        if (n->links[i].used)
+            enet_peer_disconnect(n->links[i].peer, LM_BYE_QUIT);
+    enet_host_flush(n->host);
+    int64_t until = lm_mono_us() + LM_BYE_LINGER_US;
+    ENetEvent ev;
+    while (lm_mono_us() < until) {
+        bool any = false;
+        for (size_t i = 0; i < LM_MAX_LINKS; i++)
+            any |= n->links[i].used;
+        if (!any)
+            break;
+        if (enet_host_service(n->host, &ev, 10) > 0 &&
+            ev.type == ENET_EVENT_TYPE_DISCONNECT) {
+            for (size_t i = 0; i < LM_MAX_LINKS; i++)
+                if (n->links[i].used && n->links[i].peer == ev.peer)
+                    n->links[i].used = false;
+        } else if (ev.type == ENET_EVENT_TYPE_RECEIVE) {
+            enet_packet_destroy(ev.packet);
+        }
+    }
+}
+
+static void *net_main(void *arg)
+{
+    lm_node *n = arg;
+    intercept_node = n;
+    emit_ready(n);
+    node_log(n, "id %016" PRIx64 " room '%s' port %u", n->id, n->room,
+             n->port);
+    int64_t next_tick = lm_mono_us();
+    while (!atomic_load(&n->stop)) {
+        int64_t now = lm_mono_us();
+        if (now >= next_tick) {
+            link_tick(n, now);
+            room_tick(n, now);
+            next_tick = now + LM_TICK_US;
+        }
+        int wait_ms = (int)((next_tick - now + 999) / 1000);
+        if (wait_ms > LM_POLL_MAX_MS)
+            wait_ms = LM_POLL_MAX_MS;
+        struct pollfd pfd[2] = {
+            {.fd = n->host->socket, .events = POLLIN},
+            {.fd = lm_queue_fd(n->cmds), .events = POLLIN},
+        };
+        if (poll(pfd, 2, wait_ms) < 0 && errno != EINTR) {
+            node_error(n, "internal", "poll failed: %s", strerror(errno));
+            break;
+        }
+        lm_cmd *c;
+        while ((c = lm_queue_pop(n->cmds)) != NULL) {
+            run_command(n, c);
+            cmd_free(c);
+        }
+        ENetEvent ev;
+        int rc;
+        while ((rc = enet_host_service(n->host, &ev, 0)) > 0)
+            handle_enet(n, &ev);
+        if (rc < 0)
+            node_log(n, "network receive error (ignored)");
+        enet_host_flush(n->host);
+    }
+    say_goodbye(n);
+    return NULL;
+}
+
+int lm_node_start(lm_node *n)
+{
+    if (n->started)
+        return LM_EINVAL;
+    if (pthread_create(&n->thread, NULL, net_main, n) != 0)
+        return LM_EIO;
+    n->started = true;
+    return 0;
+}
+
+void lm_node_stop(lm_node *n)
+{
+    atomic_store(&n->stop, true);
+    /* wake the thread out of poll() */
+    lm_cmd *c = cmd_new(LM_CMD_WAKE, NULL);
+    if (c && lm_queue_push(n->cmds, c) < 0)
+        cmd_free(c);
+}

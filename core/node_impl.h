@@ -1,0 +1,193 @@
+/* node_impl.h - the node's private state, shared by node.c (API, thread,
+ * ENet loop), link.c (mesh: dialling, hello, peer lists) and room.c
+ * (election and chat). Everything here belongs to the net thread once
+ * lm_node_start() has run; other threads reach it only through the
+ * command queue. */
+#ifndef LM_NODE_IMPL_H
+#define LM_NODE_IMPL_H
+
+#include <enet/enet.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "chatlog.h"
+#include "election.h"
+#include "node.h"
+#include "queue.h"
+
+#define LM_MAX_LINKS (2 * LM_MAX_PEERS) /* room for links still saying hello */
+#define LM_MAX_HINTS 128
+#define LM_MAX_GONE 64
+#define LM_MAX_PENDING 256 /* own group messages not yet seen ordered */
+#define LM_MAX_BLOCKS 64
+
+/* Liveness tuned for a LAN (DESIGN.md 10): ping every 200 ms, give up on a
+ * peer after 400-1000 ms without an acknowledgement. */
+#define LM_PING_MS 200
+#define LM_TIMEOUT_MIN_MS 400
+#define LM_TIMEOUT_MAX_MS 1000
+#define LM_TIMEOUT_LIMIT 32 /* ENet's default retry doubling cap */
+
+#define LM_CLAIM_GRACE_US 1500000 /* a new node listens before electing */
+#define LM_UNKNOWN_HUB_US 3000000 /* a hub nobody can reach counts as gone */
+#define LM_TICK_US 100000         /* housekeeping: dials, election timers */
+#define LM_DIAL_RETRY_US 500000
+#define LM_DIAL_RETRY_MAX_US 4000000
+
+/* ENet disconnect data: why a link was closed on purpose. */
+enum { LM_BYE_NONE = 0, LM_BYE_QUIT = 1, LM_BYE_REJECT = 2, LM_BYE_DUP = 3 };
+
+typedef struct lm_link {
+    bool used;
+    ENetPeer *peer;
+    bool dialed;   /* we initiated it */
+    bool hello_ok; /* their hello checked: a member of the room */
+    bool silent;   /* closed on purpose: no peer_left for it */
+    uint64_t id;
+    char name[LM_NAME_MAX + 1];
+    char display[LM_NAME_MAX + 16];
+    int64_t start_ms;
+    bool forced;
+    lm_elect_state st;
+    uint32_t ipv4; /* host order, as seen on the socket */
+    uint16_t port; /* their listening port, from the hello */
+    int64_t opened_us;
+    unsigned bad; /* malformed messages from this peer */
+} lm_link;
+
+enum lm_hint_source {
+    LM_HINT_STATIC = 1,    /* --peer: kept for the node's life */
+    LM_HINT_DISCOVERY = 2, /* mDNS: kept until discovery loses it */
+    LM_HINT_GOSSIP = 3,    /* a peer's list or a hello: dropped when dead */
+};
+#define LM_GOSSIP_FAILS 4 /* dials before a gossiped address is dropped */
+
+typedef struct lm_hint {
+    bool used;
+    uint64_t id; /* 0 when unknown (--peer) */
+    uint32_t ipv4;
+    uint16_t port;
+    int source;   /* lm_hint_source */
+    bool is_self; /* this address answered with our own id */
+    int fails;    /* dials that came to nothing since the last success */
+    int64_t next_try_us;
+    int64_t backoff_us;
+} lm_hint;
+
+typedef struct lm_pending {
+    uint32_t msgid;
+    int64_t ts;
+    char *text;
+} lm_pending;
+
+typedef enum lm_cmd_type {
+    LM_CMD_SAY,
+    LM_CMD_DM,
+    LM_CMD_WHO,
+    LM_CMD_HINT,
+    LM_CMD_FORGET,
+    LM_CMD_DROP,
+    LM_CMD_BLOCK,
+    LM_CMD_UNBLOCK,
+    LM_CMD_ERROR, /* a front end's error, passed through as an event */
+    LM_CMD_WAKE,  /* nothing: wakes the thread to see the stop flag */
+} lm_cmd_type;
+
+typedef struct lm_cmd {
+    lm_cmd_type type;
+    char *text;
+    size_t nto;
+    char **to;
+    uint64_t id;
+    uint32_t ipv4;
+    uint16_t port;
+    double fraction;
+    char code[24];
+} lm_cmd;
+
+struct lm_node {
+    lm_node_config cfg;
+    char name[LM_NAME_MAX + 1];
+    char room[LM_ROOM_MAX + 1];
+    char display[LM_NAME_MAX + 16]; /* own name as the room shows it */
+    uint64_t id;
+    int64_t start_ms, start_us;
+    ENetHost *host;
+    uint16_t port;
+
+    pthread_t thread;
+    bool started;
+    atomic_bool stop;
+    lm_queue *cmds;
+    lm_queue *events;
+
+    lm_link links[LM_MAX_LINKS];
+    lm_hint hints[LM_MAX_HINTS];
+
+    /* election */
+    lm_elect_state st;
+    uint64_t gone[LM_MAX_GONE];
+    size_t ngone, gone_next;
+    uint64_t unknown_hub;
+    int64_t unknown_since_us;
+    bool forced_note_sent;
+
+    /* chat */
+    lm_chatlog *log;
+    bool log_history; /* deliveries now come from a history reply */
+    uint32_t next_msgid;
+    lm_pending pending[LM_MAX_PENDING];
+    size_t npending;
+    uint64_t synced_hub; /* hub we sent our sync request and pending to */
+    uint64_t acked_upto; /* hub: last seq the deputy holds */
+    uint64_t sent_upto;  /* hub: last seq broadcast to every member */
+
+    /* counters */
+    unsigned long unknown_msgs, bad_msgs, dropped_events;
+
+    /* test faults */
+    double drop;
+    uint64_t rng;
+    struct {
+        uint32_t ipv4;
+        uint16_t port;
+    } blocks[LM_MAX_BLOCKS];
+    size_t nblocks;
+};
+
+/* node.c */
+void node_emit(lm_node *n, lm_event *ev); /* takes ownership */
+lm_event *node_event(lm_node *n, lm_event_type type);
+void node_error(lm_node *n, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void node_log(lm_node *n, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int link_send(lm_node *n, lm_link *l, uint8_t channel, const lm_msg *m);
+
+/* link.c */
+void link_on_connect(lm_node *n, ENetPeer *peer);
+void link_on_disconnect(lm_node *n, ENetPeer *peer, uint32_t data);
+void link_on_receive(lm_node *n, ENetPeer *peer, uint8_t channel,
+                     const uint8_t *data, size_t len);
+void link_tick(lm_node *n, int64_t now_us);
+void link_hint(lm_node *n, uint64_t id, uint32_t ipv4, uint16_t port,
+               int source);
+void link_forget(lm_node *n, uint64_t id);
+lm_link *link_by_id(lm_node *n, uint64_t id);
+void link_close(lm_node *n, lm_link *l, uint32_t why);
+void link_update_names(lm_node *n);
+const char *node_display_name(lm_node *n, uint64_t id);
+void link_addr_str(uint32_t ipv4, uint16_t port, char *buf, size_t cap);
+
+/* room.c */
+void room_on_member_change(lm_node *n);
+void room_on_peer_gone(lm_node *n, uint64_t id);
+void room_on_message(lm_node *n, lm_link *l, const lm_msg *m);
+void room_tick(lm_node *n, int64_t now_us);
+void room_say(lm_node *n, const char *text);
+void room_dm(lm_node *n, char **to, size_t nto, const char *text);
+void room_who(lm_node *n);
+void room_free(lm_node *n);
+void room_deliver(void *ud, const lm_chat_entry *e);
+
+#endif

@@ -1,0 +1,522 @@
+/* room.c - the room on top of the mesh: election and chat.
+ *
+ * Election: every change of membership or of a peer's advertised state
+ * runs the pure rules of election.c; a new result is advertised to every
+ * peer and reported as a hub event.
+ *
+ * Group chat goes through the hub, which gives each message the next
+ * sequence number. Before a message goes to the room it goes to the deputy
+ * and waits for its acknowledgement, so whatever anyone has seen, the
+ * deputy holds: when the hub dies the deputy takes over with the whole
+ * history. Senders keep their messages until they see them ordered and
+ * hand them again to a new hub, which drops what it already ordered (per
+ * sender message ids), so a failover loses and repeats nothing. A member
+ * that meets a new hub asks it for what follows its last sequence number;
+ * late joiners get the history the same way. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "err.h"
+#include "node_impl.h"
+#include "text.h"
+
+/* ---- election ---------------------------------------------------------- */
+
+static bool is_gone(const lm_node *n, uint64_t id)
+{
+    for (size_t i = 0; i < n->ngone; i++)
+        if (n->gone[i] == id)
+            return true;
+    return false;
+}
+
+static void add_gone(lm_node *n, uint64_t id)
+{
+    if (is_gone(n, id))
+        return;
+    n->gone[n->gone_next] = id; /* a ring: the oldest is forgotten */
+    n->gone_next = (n->gone_next + 1) % LM_MAX_GONE;
+    if (n->ngone < LM_MAX_GONE)
+        n->ngone++;
+}
+
+static void broadcast(lm_node *n, uint8_t channel, const lm_msg *m,
+                      uint64_t except)
+{
+    for (size_t i = 0; i < LM_MAX_LINKS; i++) {
+        lm_link *l = &n->links[i];
+        if (l->used && l->hello_ok && !l->silent && l->id != except)
+            link_send(n, l, channel, m);
+    }
+}
+
+static void emit_hub(lm_node *n)
+{
+    lm_event *ev = node_event(n, LM_EV_HUB);
+    if (!ev)
+        return;
+    ev->st = n->st;
+    node_emit(n, ev);
+}
+
+static void check_sync(lm_node *n);
+static void flush_to_room(lm_node *n);
+
+static void elect(lm_node *n)
+{
+    lm_elect_member peers[LM_MAX_LINKS];
+    size_t np = 0;
+    for (size_t i = 0; i < LM_MAX_LINKS; i++) {
+        lm_link *l = &n->links[i];
+        if (l->used && l->hello_ok && !l->silent)
+            peers[np++] = (lm_elect_member){l->id, l->forced, l->st};
+    }
+    lm_elect_input in = {
+        .self = n->id,
+        .self_forced = n->cfg.force_host,
+        .cur = n->st,
+        .peers = peers,
+        .npeers = np,
+        .gone = n->gone,
+        .ngone = n->ngone,
+        .may_claim = lm_mono_us() - n->start_us >= LM_CLAIM_GRACE_US,
+    };
+    int note = LM_ELECT_NOTE_NONE;
+    lm_elect_state s = lm_election_decide(&in, &note);
+    if (note == LM_ELECT_NOTE_FORCED_LOST && !n->forced_note_sent) {
+        n->forced_note_sent = true;
+        node_error(n, "host_conflict", "another node started with --host has "
+                   "a smaller id and stays hub; this node stays a member");
+    }
+    if (s.term == n->st.term && s.hub == n->st.hub && s.deputy == n->st.deputy)
+        return;
+    lm_elect_state old = n->st;
+    n->st = s;
+    lm_msg m = {.type = LM_MSG_STATE};
+    m.u.state.st = s;
+    m.u.state.flags = n->cfg.force_host ? LM_HELLO_FORCED : 0;
+    broadcast(n, LM_CH_CONTROL, &m, 0);
+    char hub[LM_ID_STR], dep[LM_ID_STR];
+    lm_id_format(s.hub, hub);
+    lm_id_format(s.deputy, dep);
+    node_log(n, "hub %s deputy %s term %" PRIu64, s.hub ? hub : "none",
+             s.deputy ? dep : "none", s.term);
+    emit_hub(n);
+    /* a hub whose deputy changed sends what waited for the old one */
+    if (s.hub == n->id && old.hub == n->id && s.deputy != old.deputy)
+        flush_to_room(n);
+    check_sync(n);
+}
+
+void room_on_member_change(lm_node *n)
+{
+    elect(n);
+    check_sync(n);
+}
+
+void room_on_peer_gone(lm_node *n, uint64_t id)
+{
+    add_gone(n, id);
+    if (id == n->synced_hub)
+        n->synced_hub = 0;
+}
+
+void room_tick(lm_node *n, int64_t now)
+{
+    /* a hub that peers name but that we never reach counts as gone after a
+     * while, so a stale claim cannot stall the room */
+    uint64_t unknown = 0, term = 0;
+    for (size_t i = 0; i < LM_MAX_LINKS; i++) {
+        lm_link *l = &n->links[i];
+        uint64_t h = l->st.hub;
+        if (l->used && l->hello_ok && h && h != n->id && !link_by_id(n, h) &&
+            !is_gone(n, h) && l->st.term >= term) {
+            unknown = h;
+            term = l->st.term;
+        }
+    }
+    if (unknown != n->unknown_hub) {
+        n->unknown_hub = unknown;
+        n->unknown_since_us = now;
+    } else if (unknown && now - n->unknown_since_us > LM_UNKNOWN_HUB_US) {
+        add_gone(n, unknown);
+    }
+    elect(n);
+}
+
+/* ---- group chat: hub side ---------------------------------------------- */
+
+static void send_entry(lm_node *n, lm_link *l, uint64_t seq, bool history)
+{
+    const lm_chat_entry *e = lm_chatlog_get(n->log, seq);
+    if (!e)
+        return;
+    lm_msg m = {.type = LM_MSG_CHAT};
+    m.u.chat.seq = e->seq;
+    m.u.chat.origin = e->origin;
+    m.u.chat.msgid = e->msgid;
+    m.u.chat.ts = e->ts;
+    m.u.chat.flags = history ? LM_CHAT_HISTORY : 0;
+    snprintf(m.u.chat.name, sizeof m.u.chat.name, "%s", e->name);
+    snprintf(m.u.chat.text, sizeof m.u.chat.text, "%s", e->text);
+    if (l) {
+        link_send(n, l, LM_CH_CHAT, &m);
+        return;
+    }
+    broadcast(n, LM_CH_CHAT, &m, n->st.deputy);
+}
+
+/* Sends to the room every message up to seq that the deputy now holds. */
+static void release(lm_node *n, uint64_t upto)
+{
+    uint64_t last = lm_chatlog_next(n->log) - 1;
+    if (upto > last)
+        upto = last;
+    for (uint64_t s = n->acked_upto + 1; s <= upto; s++)
+        send_entry(n, NULL, s, false);
+    if (upto > n->acked_upto)
+        n->acked_upto = upto;
+}
+
+/* No deputy to wait for (any more): everything ordered goes out now,
+ * to the deputy too, since it may be new and missed them. */
+static void flush_to_room(lm_node *n)
+{
+    uint64_t last = lm_chatlog_next(n->log) - 1;
+    lm_link *dep = n->st.deputy ? link_by_id(n, n->st.deputy) : NULL;
+    for (uint64_t s = n->acked_upto + 1; s <= last; s++) {
+        send_entry(n, NULL, s, false);
+        if (dep)
+            send_entry(n, dep, s, false);
+    }
+    n->acked_upto = last;
+}
+
+static void hub_order(lm_node *n, uint64_t origin, const char *name,
+                      uint32_t msgid, int64_t ts, const char *text)
+{
+    if (msgid <= lm_chatlog_max_msgid(n->log, origin))
+        return; /* handed again after a failover: already ordered */
+    lm_chat_entry e = {.seq = lm_chatlog_next(n->log), .origin = origin,
+                       .msgid = msgid, .ts = ts, .text = (char *)text};
+    snprintf(e.name, sizeof e.name, "%s", name);
+    if (lm_chatlog_offer(n->log, &e) != 1) {
+        node_error(n, "internal", "could not store a chat message");
+        return;
+    }
+    lm_link *dep = n->st.deputy ? link_by_id(n, n->st.deputy) : NULL;
+    if (dep)
+        send_entry(n, dep, e.seq, false); /* the room gets it on the ack */
+    else
+        release(n, e.seq);
+}
+
+static void become_hub(lm_node *n)
+{
+    n->acked_upto = lm_chatlog_next(n->log) - 1;
+    for (size_t i = 0; i < n->npending; i++)
+        hub_order(n, n->id, n->display, n->pending[i].msgid, n->pending[i].ts,
+                  n->pending[i].text);
+}
+
+static void hand_pending(lm_node *n, lm_link *hub)
+{
+    for (size_t i = 0; i < n->npending; i++) {
+        lm_msg m = {.type = LM_MSG_CHAT_SUBMIT};
+        m.u.submit.msgid = n->pending[i].msgid;
+        m.u.submit.ts = n->pending[i].ts;
+        snprintf(m.u.submit.text, sizeof m.u.submit.text, "%s",
+                 n->pending[i].text);
+        link_send(n, hub, LM_CH_CHAT, &m);
+    }
+}
+
+/* Meets the current hub once: asks for what we miss, hands our pending. */
+static void check_sync(lm_node *n)
+{
+    if (!n->st.hub || n->synced_hub == n->st.hub)
+        return;
+    if (n->st.hub == n->id) {
+        n->synced_hub = n->id;
+        become_hub(n);
+        return;
+    }
+    lm_link *hub = link_by_id(n, n->st.hub);
+    if (!hub)
+        return;
+    n->synced_hub = n->st.hub;
+    lm_msg m = {.type = LM_MSG_SYNC_REQ};
+    m.u.sync_req.seq = lm_chatlog_next(n->log) - 1;
+    link_send(n, hub, LM_CH_CHAT, &m);
+    hand_pending(n, hub);
+}
+
+static void on_sync_req(lm_node *n, lm_link *l, uint64_t last)
+{
+    if (n->st.hub != n->id)
+        return;
+    uint64_t first = lm_chatlog_first(n->log);
+    if (last + 1 > first)
+        first = last + 1;
+    lm_msg m = {.type = LM_MSG_SYNC_START};
+    m.u.sync_start.seq = first;
+    link_send(n, l, LM_CH_CHAT, &m);
+    /* only what the deputy holds; the rest follows as it is released */
+    for (uint64_t s = first; s <= n->acked_upto; s++)
+        send_entry(n, l, s, true);
+}
+
+/* ---- group chat: every node -------------------------------------------- */
+
+void room_deliver(void *ud, const lm_chat_entry *e)
+{
+    lm_node *n = ud;
+    if (e->origin == n->id) { /* ours came back ordered: no longer pending */
+        size_t k = 0;
+        for (size_t i = 0; i < n->npending; i++) {
+            if (n->pending[i].msgid <= e->msgid)
+                free(n->pending[i].text);
+            else
+                n->pending[k++] = n->pending[i];
+        }
+        n->npending = k;
+    }
+    lm_event *ev = node_event(n, LM_EV_CHAT);
+    if (!ev)
+        return;
+    ev->id = e->origin;
+    snprintf(ev->name, sizeof ev->name, "%s", e->name);
+    ev->ts = e->ts;
+    ev->seq = e->seq;
+    ev->history = e->flags & LM_CHAT_HISTORY;
+    ev->text = strdup(e->text);
+    if (!ev->text) {
+        lm_event_free(ev);
+        return;
+    }
+    node_emit(n, ev);
+}
+
+static void on_dm(lm_node *n, lm_link *l, const lm_msg *m);
+
+static void on_chat(lm_node *n, lm_link *l, const lm_msg *m)
+{
+    if (l->id != n->st.hub)
+        return; /* an old hub's late words; the current hub resends */
+    lm_chat_entry e = {.seq = m->u.chat.seq, .origin = m->u.chat.origin,
+                       .msgid = m->u.chat.msgid, .ts = m->u.chat.ts,
+                       .flags = m->u.chat.flags,
+                       .text = (char *)m->u.chat.text};
+    snprintf(e.name, sizeof e.name, "%s", m->u.chat.name);
+    if (lm_chatlog_offer(n->log, &e) == LM_EFULL)
+        node_log(n, "too many chat messages ahead of a gap; one dropped");
+    if (n->st.deputy == n->id) {
+        lm_msg ack = {.type = LM_MSG_CHAT_ACK};
+        ack.u.ack.seq = lm_chatlog_next(n->log) - 1;
+        link_send(n, l, LM_CH_CHAT, &ack);
+    }
+}
+
+void room_on_message(lm_node *n, lm_link *l, const lm_msg *m)
+{
+    switch (m->type) {
+    case LM_MSG_STATE:
+        l->st = m->u.state.st;
+        l->forced = m->u.state.flags & LM_HELLO_FORCED;
+        elect(n);
+        break;
+    case LM_MSG_CHAT_SUBMIT:
+        if (n->st.hub == n->id)
+            hub_order(n, l->id, l->display, m->u.submit.msgid, m->u.submit.ts,
+                      m->u.submit.text);
+        break;
+    case LM_MSG_CHAT:
+        on_chat(n, l, m);
+        break;
+    case LM_MSG_CHAT_ACK:
+        if (n->st.hub == n->id && l->id == n->st.deputy)
+            release(n, m->u.ack.seq);
+        break;
+    case LM_MSG_SYNC_REQ:
+        on_sync_req(n, l, m->u.sync_req.seq);
+        break;
+    case LM_MSG_SYNC_START:
+        if (l->id == n->st.hub)
+            lm_chatlog_skip_to(n->log, m->u.sync_start.seq);
+        break;
+    case LM_MSG_DM:
+        on_dm(n, l, m);
+        break;
+    default:
+        n->unknown_msgs++;
+    }
+}
+
+/* ---- commands ------------------------------------------------------------ */
+
+/* Checks text a user typed; says what is wrong in an error event. */
+static bool text_ok(lm_node *n, const char *text)
+{
+    size_t len = strlen(text);
+    if (len == 0) {
+        node_error(n, "empty", "nothing to send: the message is empty");
+        return false;
+    }
+    if (len > LM_TEXT_MAX) {
+        node_error(n, "too_long", "message of %zu bytes is over the limit of "
+                   "%d bytes", len, LM_TEXT_MAX);
+        return false;
+    }
+    if (!lm_utf8_valid(text, len)) {
+        node_error(n, "bad_text", "message is not valid UTF-8");
+        return false;
+    }
+    return true;
+}
+
+void room_say(lm_node *n, const char *text)
+{
+    if (!text_ok(n, text))
+        return;
+    if (n->npending == LM_MAX_PENDING) {
+        node_error(n, "busy", "%d messages are still waiting for a hub; try "
+                   "again once the room has one", LM_MAX_PENDING);
+        return;
+    }
+    char *copy = strdup(text);
+    if (!copy) {
+        node_error(n, "internal", "out of memory");
+        return;
+    }
+    lm_pending *p = &n->pending[n->npending++];
+    p->msgid = n->next_msgid++;
+    p->ts = lm_utc_ms();
+    p->text = copy;
+    if (n->st.hub == n->id) {
+        hub_order(n, n->id, n->display, p->msgid, p->ts, p->text);
+        return;
+    }
+    lm_link *hub = n->st.hub ? link_by_id(n, n->st.hub) : NULL;
+    if (hub && n->synced_hub == hub->id) {
+        lm_msg m = {.type = LM_MSG_CHAT_SUBMIT};
+        m.u.submit.msgid = p->msgid;
+        m.u.submit.ts = p->ts;
+        snprintf(m.u.submit.text, sizeof m.u.submit.text, "%s", p->text);
+        link_send(n, hub, LM_CH_CHAT, &m);
+    } /* else it goes with the pending ones when a hub is met */
+}
+
+/* A member by display name, base name (when only one has it) or id. */
+static lm_link *find_member(lm_node *n, const char *who)
+{
+    lm_link *by_name = NULL;
+    int base_hits = 0;
+    uint64_t id;
+    for (size_t i = 0; i < LM_MAX_LINKS; i++) {
+        lm_link *l = &n->links[i];
+        if (!l->used || !l->hello_ok || l->silent)
+            continue;
+        if (strcmp(l->display, who) == 0)
+            return l;
+        if (strcmp(l->name, who) == 0) {
+            by_name = l;
+            base_hits++;
+        }
+    }
+    if (base_hits == 1)
+        return by_name;
+    if (strlen(who) == 16 && lm_id_parse(who, &id) == 0)
+        return link_by_id(n, id);
+    return NULL;
+}
+
+void room_dm(lm_node *n, char **to, size_t nto, const char *text)
+{
+    if (!text_ok(n, text))
+        return;
+    lm_link *dest[LM_MAX_PEERS];
+    lm_msg m = {.type = LM_MSG_DM};
+    for (size_t i = 0; i < nto && i < LM_MAX_PEERS; i++) {
+        dest[i] = find_member(n, to[i]);
+        if (!dest[i]) {
+            node_error(n, "unknown_peer", "no one called '%s' is in the room",
+                       to[i]);
+            return;
+        }
+        m.u.dm.to[m.u.dm.nto++] = dest[i]->id;
+    }
+    m.u.dm.msgid = n->next_msgid++;
+    m.u.dm.ts = lm_utc_ms();
+    snprintf(m.u.dm.text, sizeof m.u.dm.text, "%s", text);
+    for (size_t i = 0; i < m.u.dm.nto; i++)
+        link_send(n, dest[i], LM_CH_CHAT, &m);
+    lm_event *ev = node_event(n, LM_EV_CHAT);
+    if (!ev || !(ev->text = strdup(text))) {
+        lm_event_free(ev);
+        return;
+    }
+    ev->id = n->id;
+    snprintf(ev->name, sizeof ev->name, "%s", n->display);
+    ev->direct = true;
+    ev->nto = m.u.dm.nto;
+    memcpy(ev->to, m.u.dm.to, m.u.dm.nto * sizeof ev->to[0]);
+    ev->ts = m.u.dm.ts;
+    node_emit(n, ev);
+}
+
+static void on_dm(lm_node *n, lm_link *l, const lm_msg *m)
+{
+    bool for_us = false;
+    for (size_t i = 0; i < m->u.dm.nto; i++)
+        for_us |= m->u.dm.to[i] == n->id;
+    if (!for_us)
+        return;
+    lm_event *ev = node_event(n, LM_EV_CHAT);
+    if (!ev || !(ev->text = strdup(m->u.dm.text))) {
+        lm_event_free(ev);
+        return;
+    }
+    ev->id = l->id; /* the link says who sent it, not the message */
+    snprintf(ev->name, sizeof ev->name, "%s", l->display);
+    ev->direct = true;
+    ev->nto = m->u.dm.nto;
+    memcpy(ev->to, m->u.dm.to, m->u.dm.nto * sizeof ev->to[0]);
+    ev->ts = m->u.dm.ts;
+    node_emit(n, ev);
+}
+
+void room_who(lm_node *n)
+{
+    lm_event *ev = node_event(n, LM_EV_MEMBERS);
+    if (!ev)
+        return;
+    ev->members = calloc(LM_MAX_LINKS + 1, sizeof *ev->members);
+    if (!ev->members) {
+        lm_event_free(ev);
+        return;
+    }
+    lm_member_info *mi = &ev->members[ev->nmembers++];
+    mi->id = n->id;
+    snprintf(mi->name, sizeof mi->name, "%s", n->display);
+    mi->role = lm_election_role(&n->st, n->id);
+    for (size_t i = 0; i < LM_MAX_LINKS; i++) {
+        lm_link *l = &n->links[i];
+        if (!l->used || !l->hello_ok || l->silent)
+            continue;
+        mi = &ev->members[ev->nmembers++];
+        mi->id = l->id;
+        snprintf(mi->name, sizeof mi->name, "%s", l->display);
+        mi->role = lm_election_role(&n->st, l->id);
+    }
+    node_emit(n, ev);
+}
+
+void room_free(lm_node *n)
+{
+    for (size_t i = 0; i < n->npending; i++)
+        free(n->pending[i].text);
+    n->npending = 0;
+}

@@ -1,0 +1,103 @@
+/* test_command.c - the headless command parser and the JSON writer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "command.h"
+#include "err.h"
+#include "json.h"
+
+static int parse(const char *s, lm_ucmd *c)
+{
+    static char buf[8192];
+    snprintf(buf, sizeof buf, "%s", s);
+    return lm_command_parse(buf, c);
+}
+
+static void test_commands(void)
+{
+    lm_ucmd c;
+    CHECK_EQ_INT(parse("say hello world\n", &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_SAY);
+    CHECK_EQ_STR(c.text, "hello world");
+    CHECK_EQ_INT(parse("  who  ", &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_WHO);
+    CHECK_EQ_INT(parse("quit", &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_QUIT);
+    CHECK_EQ_INT(parse("", &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_NONE);
+    CHECK_EQ_INT(parse("who me", &c), LM_EINVAL);
+    CHECK_EQ_STR(c.code, "bad_command");
+    CHECK_EQ_INT(parse("frobnicate", &c), LM_EINVAL);
+    CHECK_EQ_STR(c.code, "unknown_command");
+    CHECK_EQ_INT(parse("say \xff\xfe", &c), LM_EINVAL);
+    CHECK_EQ_STR(c.code, "bad_text");
+}
+
+static void test_dm(void)
+{
+    lm_ucmd c;
+    CHECK_EQ_INT(parse("dm bob hi there", &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_DM);
+    CHECK_EQ_INT(c.nto, 1);
+    CHECK_EQ_STR(c.to[0], "bob");
+    CHECK_EQ_STR(c.text, "hi there");
+    CHECK_EQ_INT(parse("dm \"alice (2)\",bob hi", &c), 0);
+    CHECK_EQ_INT(c.nto, 2);
+    CHECK_EQ_STR(c.to[0], "alice (2)");
+    CHECK_EQ_STR(c.to[1], "bob");
+    CHECK_EQ_STR(c.text, "hi");
+    CHECK_EQ_INT(parse("dm bob", &c), LM_EINVAL);
+    CHECK_EQ_INT(parse("dm", &c), LM_EINVAL);
+    CHECK_EQ_INT(parse("dm \"open hi", &c), LM_EINVAL);
+    CHECK_EQ_INT(parse("dm ,bob hi", &c), LM_EINVAL);
+}
+
+static void test_faults(void)
+{
+    lm_ucmd c;
+    CHECK_EQ_INT(parse("test_drop 0.05", &c), 0);
+    CHECK(c.fraction > 0.049 && c.fraction < 0.051);
+    CHECK_EQ_INT(parse("test_drop 1.5", &c), LM_EINVAL);
+    CHECK_EQ_INT(parse("test_drop nan", &c), LM_EINVAL);
+    CHECK_EQ_INT(parse("test_drop", &c), LM_EINVAL);
+    CHECK_EQ_INT(parse("test_block 127.0.0.1:4000", &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_TEST_BLOCK);
+    CHECK_EQ_INT(c.ipv4, 0x7f000001);
+    CHECK_EQ_INT(c.port, 4000);
+    CHECK_EQ_INT(parse("test_unblock 127.0.0.1:4000", &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_TEST_UNBLOCK);
+    CHECK_EQ_INT(parse("test_block 256.0.0.1:4000", &c), LM_EINVAL);
+    CHECK_EQ_INT(parse("test_block 127.0.0.1:0", &c), LM_EINVAL);
+    CHECK_EQ_INT(parse("test_block 127.0.0.1:99999", &c), LM_EINVAL);
+    CHECK_EQ_INT(parse("test_block 127.0.0.1:80x", &c), LM_EINVAL);
+}
+
+static void test_json(void)
+{
+    lm_json j;
+    lm_json_init(&j);
+    lm_json_open(&j, NULL, '{');
+    lm_json_str(&j, "a", "q\"b\\\n\x01\xff z\xc3\xa9");
+    lm_json_null(&j, "n");
+    lm_json_open(&j, "l", '[');
+    lm_json_int(&j, NULL, -5);
+    lm_json_uint(&j, NULL, 18446744073709551615ull);
+    lm_json_close(&j, ']');
+    lm_json_bool(&j, "b", true);
+    lm_json_close(&j, '}');
+    CHECK(!j.oom);
+    CHECK_EQ_STR(j.buf, "{\"a\":\"q\\\"b\\\\\\n\\u0001\\ufffd z\xc3\xa9\","
+                        "\"n\":null,\"l\":[-5,18446744073709551615],"
+                        "\"b\":true}");
+    lm_json_free(&j);
+}
+
+int main(void)
+{
+    RUN(test_commands);
+    RUN(test_dm);
+    RUN(test_faults);
+    RUN(test_json);
+    return check_report();
+}

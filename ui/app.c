@@ -1,0 +1,124 @@
+/* app.c - wires discovery to the node; see app.h. */
+#include "app.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "err.h"
+#include "election.h"
+#include "wire.h"
+
+static void on_found(void *ud, const lm_disc_peer *p)
+{
+    lm_app *app = ud;
+    /* another room, or a version we cannot talk to: not ours to dial */
+    if (p->room[0] && strcmp(p->room, app->room) != 0)
+        return;
+    if (p->version && p->version != LM_PROTO_VERSION)
+        return;
+    lm_node_hint_peer(app->node, p->id, p->ipv4, p->port);
+}
+
+static void on_lost(void *ud, uint64_t id)
+{
+    lm_app *app = ud;
+    lm_node_forget_peer(app->node, id);
+}
+
+static void on_status(void *ud, int level, const char *code, const char *msg)
+{
+    lm_app *app = ud;
+    fprintf(stderr, "lanmeet: %s%s\n", level ? "warning: " : "", msg);
+    if (level)
+        lm_node_post_error(app->node, code, msg);
+}
+
+static void publish(lm_app *app)
+{
+    for (int i = 0; i < 2; i++) {
+        if (!app->disc[i])
+            continue;
+        lm_disc_self self = {
+            .id = lm_node_id(app->node),
+            .name = app->name,
+            .room = app->room,
+            .port = lm_node_port(app->node),
+            .role = app->role,
+            .term = app->term,
+        };
+        app->ops[i]->publish(app->disc[i], &self);
+    }
+}
+
+int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
+{
+    memset(app, 0, sizeof *app);
+    int err = 0;
+    app->node = lm_node_new(&cfg->node, &err);
+    if (!app->node) {
+        if (err == LM_EIO)
+            snprintf(why, cap, "cannot open a UDP port for ENet%s",
+                     cfg->node.port ? " (is the port taken? try --port 0)" : "");
+        else
+            snprintf(why, cap, "bad name or room: names are 1-%d bytes of "
+                     "printable UTF-8", LM_NAME_MAX);
+        return err ? err : LM_EINVAL;
+    }
+    snprintf(app->name, sizeof app->name, "%s", cfg->node.name);
+    snprintf(app->room, sizeof app->room, "%s",
+             cfg->node.room ? cfg->node.room : "main");
+    snprintf(app->role, sizeof app->role, "member");
+    app->cb = (lm_disc_callbacks){on_found, on_lost, on_status, app};
+    int n = 0;
+    if (cfg->peers) {
+        app->ops[n] = &lm_discovery_static;
+        app->disc[n] = app->ops[n]->open(cfg->peers, &app->cb, &err);
+        if (!app->disc[n]) {
+            snprintf(why, cap, "bad --peer list '%s'", cfg->peers);
+            lm_node_free(app->node);
+            app->node = NULL;
+            return err ? err : LM_EINVAL;
+        }
+        n++;
+    }
+    if (cfg->mdns) {
+        app->ops[n] = &lm_discovery_avahi;
+        app->disc[n] = app->ops[n]->open(NULL, &app->cb, &err);
+        if (!app->disc[n])
+            fprintf(stderr, "lanmeet: warning: mDNS discovery is off: %s\n",
+                    lm_strerror(err));
+        else
+            n++;
+    }
+    publish(app);
+    int rc = lm_node_start(app->node);
+    if (rc < 0) {
+        snprintf(why, cap, "cannot start the network thread");
+        lm_app_close(app);
+        return rc;
+    }
+    return 0;
+}
+
+void lm_app_on_event(lm_app *app, const lm_event *ev)
+{
+    if (ev->type != LM_EV_HUB)
+        return;
+    const char *role = lm_election_role(&ev->st, lm_node_id(app->node));
+    if (strcmp(role, app->role) == 0 && ev->st.term == app->term)
+        return;
+    snprintf(app->role, sizeof app->role, "%s", role);
+    app->term = ev->st.term;
+    publish(app);
+}
+
+void lm_app_close(lm_app *app)
+{
+    for (int i = 0; i < 2; i++) {
+        if (app->disc[i])
+            app->ops[i]->close(app->disc[i]);
+        app->disc[i] = NULL;
+    }
+    lm_node_free(app->node);
+    app->node = NULL;
+}

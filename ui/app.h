@@ -1,0 +1,38 @@
+/* app.h - a node with its discovery backends: what every front end starts.
+ *
+ * Opens the node, then the backends (Avahi unless disabled, the static
+ * --peer list when given), and passes what they find to the node. A front
+ * end hands every node event to lm_app_on_event before showing it, so the
+ * mDNS record follows the node's role. Owned by the front end's thread;
+ * the discovery callbacks only post to the node (thread-safe). */
+#ifndef LM_APP_H
+#define LM_APP_H
+
+#include <stdbool.h>
+
+#include "discovery.h"
+#include "node.h"
+
+typedef struct lm_app_config {
+    lm_node_config node;
+    bool mdns;         /* use the Avahi backend */
+    const char *peers; /* comma-separated HOST[:PORT] list, or NULL */
+} lm_app_config;
+
+typedef struct lm_app {
+    lm_node *node;
+    const lm_discovery_ops *ops[2];
+    void *disc[2];
+    lm_disc_callbacks cb;
+    char name[LM_NAME_MAX + 1];
+    char room[LM_ROOM_MAX + 1];
+    char role[16];
+    uint64_t term;
+} lm_app;
+
+/* Returns 0, or a negative code with a sentence for the user in why. */
+int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap);
+void lm_app_on_event(lm_app *app, const lm_event *ev);
+void lm_app_close(lm_app *app); /* stops discovery, then the node */
+
+#endif

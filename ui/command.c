@@ -1,0 +1,135 @@
+/* command.c - the headless command parser; see command.h. */
+#include "command.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "text.h"
+
+static int fail(lm_ucmd *c, const char *code, const char *msg)
+{
+    snprintf(c->code, sizeof c->code, "%s", code);
+    snprintf(c->msg, sizeof c->msg, "%s", msg);
+    return LM_EINVAL;
+}
+
+static char *skip_spaces(char *p)
+{
+    while (*p == ' ' || *p == '\t')
+        p++;
+    return p;
+}
+
+/* "A.B.C.D:PORT" -> ipv4 (host order), port. */
+static int parse_addr(const char *s, uint32_t *ipv4, uint16_t *port)
+{
+    unsigned a, b, c, d, p;
+    char end;
+    if (sscanf(s, "%3u.%3u.%3u.%3u:%5u%c", &a, &b, &c, &d, &p, &end) != 5)
+        return LM_EINVAL;
+    if (a > 255 || b > 255 || c > 255 || d > 255 || p == 0 || p > 65535)
+        return LM_EINVAL;
+    *ipv4 = a << 24 | b << 16 | c << 8 | d;
+    *port = (uint16_t)p;
+    return 0;
+}
+
+/* dm recipients: NAME or "NAME", comma separated, then a space. */
+static int parse_dm(char *p, lm_ucmd *c)
+{
+    for (;;) {
+        char *name;
+        size_t len;
+        if (*p == '"') {
+            name = ++p;
+            char *q = strchr(p, '"');
+            if (!q)
+                return fail(c, "bad_command", "a quoted name has no closing "
+                            "quote; try: dm \"alice (2)\" hello");
+            *q = '\0';
+            len = (size_t)(q - name);
+            p = q + 1;
+        } else {
+            name = p;
+            len = strcspn(p, " \t,");
+            p += len;
+        }
+        if (len == 0)
+            return fail(c, "bad_command", "dm needs a name: dm NAME TEXT");
+        if (c->nto == LM_MAX_PEERS)
+            return fail(c, "bad_command", "too many recipients");
+        c->to[c->nto++] = name;
+        if (*p == ',') {
+            *p++ = '\0';
+            continue;
+        }
+        if (*p != ' ' && *p != '\t')
+            return fail(c, "bad_command", "dm needs a text after the name: "
+                        "dm NAME TEXT");
+        *p++ = '\0';
+        break;
+    }
+    c->text = skip_spaces(p);
+    return 0;
+}
+
+int lm_command_parse(char *line, lm_ucmd *c)
+{
+    memset(c, 0, sizeof *c);
+    size_t len = strlen(line);
+    while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        line[--len] = '\0';
+    if (!lm_utf8_valid(line, len))
+        return fail(c, "bad_text", "the command is not valid UTF-8");
+    char *p = skip_spaces(line);
+    if (!*p) {
+        c->type = LM_UC_NONE;
+        return 0;
+    }
+    char *word = p;
+    p += strcspn(p, " \t");
+    if (*p)
+        *p++ = '\0';
+    char *rest = skip_spaces(p);
+
+    if (strcmp(word, "say") == 0) {
+        c->type = LM_UC_SAY;
+        c->text = rest;
+        return 0;
+    }
+    if (strcmp(word, "dm") == 0) {
+        c->type = LM_UC_DM;
+        return parse_dm(rest, c);
+    }
+    if (strcmp(word, "who") == 0 || strcmp(word, "quit") == 0 ||
+        strcmp(word, "help") == 0) {
+        if (*rest)
+            return fail(c, "bad_command", "this command takes no arguments");
+        c->type = word[0] == 'w' ? LM_UC_WHO
+                  : word[0] == 'q' ? LM_UC_QUIT : LM_UC_HELP;
+        return 0;
+    }
+    if (strcmp(word, "test_drop") == 0) {
+        char *end;
+        c->type = LM_UC_TEST_DROP;
+        c->fraction = strtod(rest, &end);
+        if (end == rest || *skip_spaces(end) || !(c->fraction >= 0.0) ||
+            !(c->fraction <= 1.0))
+            return fail(c, "bad_command", "test_drop takes a fraction from 0 "
+                        "to 1, e.g. test_drop 0.05");
+        return 0;
+    }
+    if (strcmp(word, "test_block") == 0 || strcmp(word, "test_unblock") == 0) {
+        c->type = word[5] == 'b' ? LM_UC_TEST_BLOCK : LM_UC_TEST_UNBLOCK;
+        if (parse_addr(rest, &c->ipv4, &c->port) < 0)
+            return fail(c, "bad_command", "test_block and test_unblock take "
+                        "A.B.C.D:PORT");
+        return 0;
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg, "unknown command '%.40s'; commands: say, dm, "
+             "who, quit, help", word);
+    return fail(c, "unknown_command", msg);
+}

@@ -1,0 +1,306 @@
+/* headless.c - stdin commands in, events out; see headless.h.
+ *
+ * The main thread sleeps in poll() on stdin, the node's event fd and a
+ * signalfd. Commands are parsed here and become node API calls; anything
+ * malformed gets an error event, never a crash. stdin reaching its end
+ * stops the commands, not the node: it runs until `quit` or a signal. */
+#define _GNU_SOURCE
+#include "headless.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "command.h"
+#include "json.h"
+#include "text.h"
+
+#define LINE_MAX_BYTES (LM_TEXT_MAX + 512) /* a command word, names, text */
+
+static const char *type_name(lm_event_type t)
+{
+    switch (t) {
+    case LM_EV_READY: return "ready";
+    case LM_EV_PEER_JOINED: return "peer_joined";
+    case LM_EV_PEER_LEFT: return "peer_left";
+    case LM_EV_HUB: return "hub";
+    case LM_EV_CHAT: return "chat";
+    case LM_EV_MEMBERS: return "members";
+    case LM_EV_ERROR: return "error";
+    }
+    return "unknown";
+}
+
+static void json_id(lm_json *j, const char *key, uint64_t id)
+{
+    char b[LM_ID_STR];
+    lm_id_format(id, b);
+    lm_json_str(j, key, id ? b : NULL);
+}
+
+char *lm_headless_event_json(const lm_event *ev)
+{
+    lm_json j;
+    lm_json_init(&j);
+    lm_json_open(&j, NULL, '{');
+    lm_json_str(&j, "ev", type_name(ev->type));
+    switch (ev->type) {
+    case LM_EV_READY:
+        json_id(&j, "id", ev->id);
+        lm_json_str(&j, "name", ev->name);
+        lm_json_str(&j, "room", ev->room);
+        lm_json_int(&j, "port", ev->port);
+        lm_json_str(&j, "version", LM_VERSION);
+        break;
+    case LM_EV_PEER_JOINED:
+    case LM_EV_PEER_LEFT:
+        json_id(&j, "id", ev->id);
+        lm_json_str(&j, "name", ev->name);
+        lm_json_str(&j, "addr", ev->addr);
+        if (ev->type == LM_EV_PEER_LEFT)
+            lm_json_str(&j, "reason", ev->reason);
+        break;
+    case LM_EV_HUB:
+        json_id(&j, "hub", ev->st.hub);
+        json_id(&j, "deputy", ev->st.deputy);
+        lm_json_uint(&j, "term", ev->st.term);
+        break;
+    case LM_EV_CHAT:
+        json_id(&j, "from", ev->id);
+        lm_json_str(&j, "from_name", ev->name);
+        if (ev->direct) {
+            lm_json_open(&j, "to", '[');
+            for (size_t i = 0; i < ev->nto; i++)
+                json_id(&j, NULL, ev->to[i]);
+            lm_json_close(&j, ']');
+        } else {
+            lm_json_null(&j, "to");
+        }
+        lm_json_str(&j, "text", ev->text ? ev->text : "");
+        lm_json_int(&j, "ts", ev->ts);
+        if (!ev->direct)
+            lm_json_uint(&j, "seq", ev->seq);
+        if (ev->history)
+            lm_json_bool(&j, "history", true);
+        break;
+    case LM_EV_MEMBERS:
+        lm_json_open(&j, "peers", '[');
+        for (size_t i = 0; i < ev->nmembers; i++) {
+            lm_json_open(&j, NULL, '{');
+            json_id(&j, "id", ev->members[i].id);
+            lm_json_str(&j, "name", ev->members[i].name);
+            lm_json_str(&j, "role", ev->members[i].role);
+            lm_json_close(&j, '}');
+        }
+        lm_json_close(&j, ']');
+        break;
+    case LM_EV_ERROR:
+        lm_json_str(&j, "code", ev->code);
+        lm_json_str(&j, "msg", ev->msg);
+        break;
+    }
+    lm_json_int(&j, "t", ev->t_ms);
+    lm_json_close(&j, '}');
+    if (j.oom) {
+        lm_json_free(&j);
+        return NULL;
+    }
+    return j.buf;
+}
+
+static void print_text(const lm_event *ev)
+{
+    char id[LM_ID_STR], clock[16] = "";
+    lm_id_format(ev->id, id);
+    switch (ev->type) {
+    case LM_EV_READY:
+        printf("* you are %s (id %s) in room '%s', port %u\n", ev->name, id,
+               ev->room, ev->port);
+        break;
+    case LM_EV_PEER_JOINED:
+        printf("* %s joined from %s\n", ev->name, ev->addr);
+        break;
+    case LM_EV_PEER_LEFT:
+        printf("* %s left (%s)\n", ev->name, ev->reason);
+        break;
+    case LM_EV_HUB: {
+        char hub[LM_ID_STR], dep[LM_ID_STR];
+        lm_id_format(ev->st.hub, hub);
+        lm_id_format(ev->st.deputy, dep);
+        printf("* hub %s, deputy %s (term %" PRIu64 ")\n",
+               ev->st.hub ? hub : "none", ev->st.deputy ? dep : "none",
+               ev->st.term);
+        break;
+    }
+    case LM_EV_CHAT: {
+        time_t secs = (time_t)(ev->ts / 1000);
+        struct tm tm;
+        if (localtime_r(&secs, &tm))
+            strftime(clock, sizeof clock, "%H:%M:%S", &tm);
+        printf("[%s] %s%s: %s\n", clock, ev->name, ev->direct ? " (direct)" : "",
+               ev->text ? ev->text : "");
+        break;
+    }
+    case LM_EV_MEMBERS:
+        for (size_t i = 0; i < ev->nmembers; i++)
+            printf("  %-24s %s\n", ev->members[i].name, ev->members[i].role);
+        break;
+    case LM_EV_ERROR:
+        printf("! %s\n", ev->msg);
+        break;
+    }
+}
+
+static void emit(bool json, const lm_event *ev)
+{
+    if (json) {
+        char *line = lm_headless_event_json(ev);
+        if (line) {
+            fputs(line, stdout);
+            fputc('\n', stdout);
+            free(line);
+        }
+    } else {
+        print_text(ev);
+    }
+    fflush(stdout);
+}
+
+static const char help_text[] =
+    "commands: say TEXT | dm NAME[,NAME...] TEXT | who | quit | help";
+
+/* Runs one parsed line; returns 1 when the user asked to quit. */
+static int run_line(lm_app *app, char *line, bool json, bool test_faults)
+{
+    lm_ucmd c;
+    /* a person at a terminal may just type: plain lines are said */
+    if (!json && line[0] != '/') {
+        if (line[0] == '\0' || line[0] == '\n')
+            return 0;
+        size_t len = strlen(line);
+        if (line[len - 1] == '\n')
+            line[--len] = '\0';
+        lm_node_say(app->node, line);
+        return 0;
+    }
+    if (lm_command_parse(line[0] == '/' ? line + 1 : line, &c) < 0) {
+        lm_node_post_error(app->node, c.code, c.msg);
+        return 0;
+    }
+    int rc = 0;
+    switch (c.type) {
+    case LM_UC_NONE: break;
+    case LM_UC_SAY: rc = lm_node_say(app->node, c.text); break;
+    case LM_UC_DM: rc = lm_node_dm(app->node, c.to, c.nto, c.text); break;
+    case LM_UC_WHO: rc = lm_node_who(app->node); break;
+    case LM_UC_QUIT: return 1;
+    case LM_UC_HELP:
+        lm_node_post_error(app->node, "help", help_text);
+        break;
+    case LM_UC_TEST_DROP:
+    case LM_UC_TEST_BLOCK:
+    case LM_UC_TEST_UNBLOCK:
+        if (!test_faults) {
+            lm_node_post_error(app->node, "not_enabled", "test commands need "
+                               "--test-faults");
+            break;
+        }
+        rc = c.type == LM_UC_TEST_DROP
+                 ? lm_node_test_drop(app->node, c.fraction)
+                 : lm_node_test_block(app->node, c.ipv4, c.port,
+                                      c.type == LM_UC_TEST_BLOCK);
+        break;
+    }
+    if (rc == LM_EFULL)
+        lm_node_post_error(app->node, "busy", "too many commands at once; "
+                           "this one was dropped");
+    return 0;
+}
+
+/* Reads what stdin has; runs complete lines. Lines longer than a command
+ * may be are reported and skipped whole. Returns 1 on quit, -1 at EOF. */
+static int read_stdin(lm_app *app, char *buf, size_t *used, bool *skipping,
+                      bool json, bool test_faults)
+{
+    ssize_t r = read(STDIN_FILENO, buf + *used, LINE_MAX_BYTES - *used);
+    if (r == 0)
+        return -1;
+    if (r < 0)
+        return errno == EINTR || errno == EAGAIN ? 0 : -1;
+    *used += (size_t)r;
+    size_t start = 0;
+    for (size_t i = 0; i < *used; i++) {
+        if (buf[i] != '\n')
+            continue;
+        buf[i] = '\0';
+        if (!*skipping && memchr(buf + start, '\0', i - start) != NULL)
+            lm_node_post_error(app->node, "bad_text",
+                               "the command holds a NUL byte; ignored");
+        else if (!*skipping && run_line(app, buf + start, json, test_faults))
+            return 1;
+        *skipping = false;
+        start = i + 1;
+    }
+    memmove(buf, buf + start, *used - start);
+    *used -= start;
+    if (*used == LINE_MAX_BYTES) { /* no newline in sight: too long */
+        if (!*skipping)
+            lm_node_post_error(app->node, "too_long", "command line over "
+                               "the limit; ignored up to its end");
+        *skipping = true;
+        *used = 0;
+    }
+    return 0;
+}
+
+int lm_headless_run(lm_app *app, bool json, bool test_faults)
+{
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    char *buf = malloc(LINE_MAX_BYTES + 1);
+    if (sfd < 0 || !buf) {
+        free(buf);
+        fprintf(stderr, "lanmeet: cannot set up the headless loop\n");
+        return 1;
+    }
+    size_t used = 0;
+    bool skipping = false, stdin_open = true, quit = false;
+    while (!quit) {
+        struct pollfd pfd[3] = {
+            {.fd = lm_node_event_fd(app->node), .events = POLLIN},
+            {.fd = sfd, .events = POLLIN},
+            {.fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN},
+        };
+        if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+            break;
+        lm_event *ev;
+        while ((ev = lm_node_next_event(app->node)) != NULL) {
+            lm_app_on_event(app, ev);
+            emit(json, ev);
+            lm_event_free(ev);
+        }
+        if (pfd[1].revents & POLLIN)
+            quit = true;
+        if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+            int r = read_stdin(app, buf, &used, &skipping, json, test_faults);
+            if (r > 0)
+                quit = true;
+            else if (r < 0)
+                stdin_open = false; /* no more commands; keep serving */
+        }
+    }
+    free(buf);
+    close(sfd);
+    return 0;
+}

@@ -1,0 +1,192 @@
+/* main.c - lanmeet's command line: options, --help, --version, and the
+ * choice of front end. The window is not built yet, so every run uses the
+ * headless front end (JSON lines for programs, text for people). */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "err.h"
+#include "headless.h"
+
+#define MAX_PEER_LIST 4096
+
+static void usage(FILE *f)
+{
+    fputs(
+"Usage: lanmeet [OPTION]...\n"
+"Meet on a local network with no server and no address to type: start\n"
+"lanmeet on each machine and everyone is in one room. Nodes find each other\n"
+"with mDNS (avahi-daemon), link in a mesh and elect a hub that orders the\n"
+"group chat. This version has the room and its chat; audio, video, screen\n"
+"sharing, files and the window are not built yet.\n"
+"\n"
+"Options:\n"
+"  -n, --name NAME        display name (default: $USER@hostname)\n"
+"  -r, --room ROOM        room to join (default: main); nodes in other rooms\n"
+"                         are ignored\n"
+"      --host             make this node the hub (of two, the smaller id wins)\n"
+"  -p, --peer HOST[:PORT] also join the node at HOST without mDNS (default\n"
+"                         port 47400); repeatable\n"
+"      --port N           UDP port to listen on (default 47400, or the next\n"
+"                         free one; 0 picks any free port)\n"
+"      --bind ADDR        IPv4 address to listen on (default: all)\n"
+"      --no-mdns          do not publish or browse with Avahi\n"
+"      --headless         no window: commands on stdin, events on stdout\n"
+"      --events FORMAT    json (one object per line) or text (default)\n"
+"      --id HEX           use this node id (1-16 hex digits; for tests)\n"
+"      --test-faults      accept the test_* commands (for the test harness)\n"
+"  -h, --help             show this help and exit\n"
+"  -V, --version          show the version and exit\n"
+"\n"
+"Commands (stdin, one per line; with --events text a plain line is said\n"
+"to the room and commands start with '/'):\n"
+"  say TEXT                  send TEXT to the room (UTF-8, at most 4096 bytes)\n"
+"  dm NAME[,NAME...] TEXT    direct message; quote names with spaces:\n"
+"                            dm \"alice (2)\" hello\n"
+"  who                       list the room (a members event)\n"
+"  quit                      leave the room and exit\n"
+"  test_drop FRACTION        drop that fraction of incoming packets\n"
+"  test_block A.B.C.D:PORT   drop all packets from that node (test_unblock)\n"
+"\n"
+"Events (--events json), one object per line, each with \"ev\" and \"t\" (ms\n"
+"since start, monotonic):\n"
+"  ready        id, name, room, port, version\n"
+"  peer_joined  id, name, addr          peer_left  id, name, addr, reason\n"
+"  hub          hub, deputy (ids or null), term\n"
+"  chat         from, from_name, to (null for the room, else a list of ids),\n"
+"               text, ts (UTC ms), seq (room messages), history (if replayed)\n"
+"  members      peers: [{id, name, role}] (self included)\n"
+"  error        code, msg\n"
+"\n"
+"Without avahi-daemon the node says so once and goes on; use --peer.\n",
+        f);
+}
+
+static void default_name(char *buf, size_t cap)
+{
+    const char *user = getenv("USER");
+    char host[64] = "";
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    snprintf(buf, cap, "%s%s%s", user && *user ? user : "guest",
+             host[0] ? "@" : "", host);
+    if (strlen(buf) > LM_NAME_MAX)
+        buf[LM_NAME_MAX] = '\0';
+}
+
+int main(int argc, char **argv)
+{
+    enum { O_HOST = 256, O_PORT, O_BIND, O_NO_MDNS, O_HEADLESS, O_EVENTS,
+           O_ID, O_TEST_FAULTS };
+    static const struct option opts[] = {
+        {"name", required_argument, NULL, 'n'},
+        {"room", required_argument, NULL, 'r'},
+        {"host", no_argument, NULL, O_HOST},
+        {"peer", required_argument, NULL, 'p'},
+        {"port", required_argument, NULL, O_PORT},
+        {"bind", required_argument, NULL, O_BIND},
+        {"no-mdns", no_argument, NULL, O_NO_MDNS},
+        {"headless", no_argument, NULL, O_HEADLESS},
+        {"events", required_argument, NULL, O_EVENTS},
+        {"id", required_argument, NULL, O_ID},
+        {"test-faults", no_argument, NULL, O_TEST_FAULTS},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {0, 0, 0, 0},
+    };
+    char name[LM_NAME_MAX + 1];
+    default_name(name, sizeof name);
+    char peers[MAX_PEER_LIST] = "";
+    lm_app_config cfg = {.node = {.name = name, .room = "main",
+                                  .port = LM_DEFAULT_PORT},
+                         .mdns = true};
+    bool json = false, headless = false;
+    int c;
+    while ((c = getopt_long(argc, argv, "n:r:p:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'n': cfg.node.name = optarg; break;
+        case 'r': cfg.node.room = optarg; break;
+        case O_HOST: cfg.node.force_host = true; break;
+        case 'p':
+            if (strlen(peers) + strlen(optarg) + 2 > sizeof peers) {
+                fprintf(stderr, "lanmeet: too many --peer addresses\n");
+                return 2;
+            }
+            if (peers[0])
+                strcat(peers, ",");
+            strcat(peers, optarg);
+            break;
+        case O_PORT: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 65535) {
+                fprintf(stderr, "lanmeet: --port takes 0-65535, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            cfg.node.port = (uint16_t)v;
+            cfg.node.port_fixed = true; /* asked for: that port or none */
+            break;
+        }
+        case O_BIND: cfg.node.bind = optarg; break;
+        case O_NO_MDNS: cfg.mdns = false; break;
+        case O_HEADLESS: headless = true; break;
+        case O_EVENTS:
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+                fprintf(stderr, "lanmeet: --events takes json or text\n");
+                return 2;
+            }
+            json = strcmp(optarg, "json") == 0;
+            break;
+        case O_ID:
+            if (lm_id_parse(optarg, &cfg.node.id) < 0 || cfg.node.id == 0) {
+                fprintf(stderr, "lanmeet: --id takes 1-16 hex digits, not 0\n");
+                return 2;
+            }
+            break;
+        case O_TEST_FAULTS: cfg.node.test_faults = true; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("lanmeet %s (protocol %d)\n", LM_VERSION,
+                         LM_PROTO_VERSION);
+            return 0;
+        default:
+            fputs("Try 'lanmeet --help'.\n", stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "lanmeet: unexpected argument '%s'\nTry 'lanmeet "
+                "--help'.\n", argv[optind]);
+        return 2;
+    }
+    if (!headless)
+        fprintf(stderr, "lanmeet: the window is not built yet; running in "
+                "the terminal (type to chat, /who, /quit)\n");
+    cfg.peers = peers[0] ? peers : NULL;
+
+    /* SIGINT/SIGTERM go to the front end's signalfd: block them before any
+     * thread starts so every thread inherits the mask. */
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    lm_app app;
+    char why[256] = "";
+    int rc = lm_app_open(&app, &cfg, why, sizeof why);
+    if (rc < 0) {
+        fprintf(stderr, "lanmeet: %s\n", why);
+        return 1;
+    }
+    rc = lm_headless_run(&app, json, cfg.node.test_faults);
+    lm_app_close(&app);
+    return rc;
+}
