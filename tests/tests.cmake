@@ -1,0 +1,58 @@
+# Tests: unit tests per module, the Avahi backend in a private network
+# namespace, the simulated-node harness scenarios, and the fuzz targets.
+
+function(lm_unit_test name)
+  add_executable(${name} tests/${name}.c ${ARGN})
+  target_include_directories(${name} PRIVATE tests core ui discovery)
+  target_link_libraries(${name} PRIVATE lmcore)
+  add_test(NAME ${name} COMMAND ${name})
+endfunction()
+
+lm_unit_test(test_wire)
+lm_unit_test(test_text)
+lm_unit_test(test_election)
+lm_unit_test(test_chatlog)
+lm_unit_test(test_command ui/command.c ui/json.c)
+
+# The Avahi backend against a real avahi-daemon, inside a network namespace
+# the wrapper creates and removes (exit 77 = skipped: no root or no netns).
+add_executable(test_avahi tests/test_avahi.c)
+target_include_directories(test_avahi PRIVATE tests core discovery)
+target_link_libraries(test_avahi PRIVATE lmdisc lmcore)
+add_test(NAME test_avahi
+         COMMAND ${CMAKE_SOURCE_DIR}/tests/with-avahi.sh $<TARGET_FILE:test_avahi>)
+set_tests_properties(test_avahi PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+
+# End-to-end: real lanmeet processes driven through --headless --events json.
+find_program(PYTHON3 python3)
+if(PYTHON3)
+  set(LMSIM ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/lmsim.py
+      --binary $<TARGET_FILE:lanmeet> --workdir ${CMAKE_BINARY_DIR}/sim)
+  function(lm_sim_test name)
+    add_test(NAME sim_${name} COMMAND ${LMSIM} ${ARGN})
+    set_tests_properties(sim_${name} PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE)
+  endfunction()
+  function(lm_sim_avahi_test name)
+    add_test(NAME sim_${name}
+             COMMAND ${CMAKE_SOURCE_DIR}/tests/with-avahi.sh ${LMSIM} ${ARGN})
+    set_tests_properties(sim_${name} PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE
+                         SKIP_RETURN_CODE 77)
+  endfunction()
+  lm_sim_test(chat_loss --nodes 5 --discovery static --scenario chat --loss 0.05)
+  lm_sim_test(dm --nodes 3 --discovery static --scenario dm)
+  lm_sim_test(hubkill --nodes 5 --discovery static --scenario hubkill)
+  lm_sim_test(forcehost --nodes 4 --discovery static --scenario forcehost)
+  lm_sim_test(partition --nodes 6 --discovery static --scenario partition)
+  lm_sim_test(sigstop --nodes 4 --discovery static --scenario sigstop)
+  lm_sim_test(soak10 --nodes 10 --discovery static --scenario soak10)
+  lm_sim_avahi_test(avahi_converge --nodes 5 --discovery avahi --scenario converge)
+  lm_sim_avahi_test(avahi_chat --nodes 5 --discovery avahi --scenario chat)
+endif()
+
+if(LM_FUZZ)
+  add_executable(fuzz_wire tests/fuzz/fuzz_wire.c)
+  target_include_directories(fuzz_wire PRIVATE core)
+  target_link_libraries(fuzz_wire PRIVATE lmcore)
+  target_compile_options(fuzz_wire PRIVATE -fsanitize=fuzzer)
+  target_link_options(fuzz_wire PRIVATE -fsanitize=fuzzer)
+endif()
