@@ -16,6 +16,8 @@ const char *lm_strerror(int code)
     case LM_EFULL: return "queue or table full";
     case LM_EIO: return "input/output error";
     case LM_EUTF8: return "text is not valid UTF-8";
+    case LM_EAUTH: return "authentication failed (wrong key or forged)";
+    case LM_EREPLAY: return "replayed packet";
     }
     return "unknown error";
 }

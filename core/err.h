@@ -18,6 +18,8 @@ enum {
     LM_EFULL = -9,     /* a bounded queue or table is full */
     LM_EIO = -10,      /* the operating system said no */
     LM_EUTF8 = -11,    /* text is not valid UTF-8 */
+    LM_EAUTH = -12,    /* a sealed packet failed to open: forged or wrong key */
+    LM_EREPLAY = -13,  /* a sealed packet was seen before */
 };
 
 /* Text for a code, for a person; never NULL. */

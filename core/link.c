@@ -447,8 +447,8 @@ void link_on_receive(lm_node *n, ENetPeer *peer, uint8_t channel,
         return;
     static _Thread_local lm_msg m; /* large; one per net thread */
     int rc = lm_wire_decode(data, len, &m);
-    if (rc == LM_EUNKNOWN) {
-        n->unknown_msgs++;
+    if (rc == LM_EUNKNOWN && l->hello_ok) {
+        n->unknown_msgs++; /* a newer peer's extension: ignore it */
         return;
     }
     char addr[32];

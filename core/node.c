@@ -288,14 +288,20 @@ static void event_drop(void *p)
     lm_event_free(p);
 }
 
+void lm_node_wait(lm_node *n)
+{
+    if (n->started) {
+        lm_node_stop(n);
+        pthread_join(n->thread, NULL);
+        n->started = false;
+    }
+}
+
 void lm_node_free(lm_node *n)
 {
     if (!n)
         return;
-    if (n->started) {
-        lm_node_stop(n);
-        pthread_join(n->thread, NULL);
-    }
+    lm_node_wait(n);
     if (n->host)
         enet_host_destroy(n->host);
     room_free(n);
@@ -490,9 +496,10 @@ static void emit_ready(lm_node *n)
 /* Says goodbye to every peer and gives ENet a moment to deliver it. */
 static void say_goodbye(lm_node *n)
 {
+    /* "later": queued messages go out before the goodbye */
     for (size_t i = 0; i < LM_MAX_LINKS; i++)
         if (n->links[i].used)
-            enet_peer_disconnect(n->links[i].peer, LM_BYE_QUIT);
+            enet_peer_disconnect_later(n->links[i].peer, LM_BYE_QUIT);
     enet_host_flush(n->host);
     int64_t until = lm_mono_us() + LM_BYE_LINGER_US;
     ENetEvent ev;
@@ -551,6 +558,13 @@ static void *net_main(void *arg)
         if (rc < 0)
             node_log(n, "network receive error (ignored)");
         enet_host_flush(n->host);
+    }
+    /* what was asked before the stop is still done: a `say` then `quit`
+     * sends the message before the goodbye */
+    lm_cmd *c;
+    while ((c = lm_queue_pop(n->cmds)) != NULL) {
+        run_command(n, c);
+        cmd_free(c);
     }
     say_goodbye(n);
     return NULL;

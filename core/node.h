@@ -91,6 +91,9 @@ int lm_node_start(lm_node *n);
 /* Asks the net thread to say goodbye to every peer and stop; returns at
  * once. lm_node_free waits for it. */
 void lm_node_stop(lm_node *n);
+/* Stops the node and waits for the net thread to finish; the events it
+ * made on the way out can still be taken. */
+void lm_node_wait(lm_node *n);
 
 uint64_t lm_node_id(const lm_node *n);
 uint16_t lm_node_port(const lm_node *n);

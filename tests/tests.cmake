@@ -56,3 +56,7 @@ if(LM_FUZZ)
   target_compile_options(fuzz_wire PRIVATE -fsanitize=fuzzer)
   target_link_options(fuzz_wire PRIVATE -fsanitize=fuzzer)
 endif()
+
+# A misbehaving peer for the harness's hostile scenario.
+add_executable(lmpoke tests/lmpoke.c)
+target_link_libraries(lmpoke PRIVATE lmcore)

@@ -300,6 +300,13 @@ int lm_headless_run(lm_app *app, bool json, bool test_faults)
                 stdin_open = false; /* no more commands; keep serving */
         }
     }
+    /* say goodbye, then show what the node still had to say */
+    lm_node_wait(app->node);
+    lm_event *ev;
+    while ((ev = lm_node_next_event(app->node)) != NULL) {
+        emit(json, ev);
+        lm_event_free(ev);
+    }
     free(buf);
     close(sfd);
     return 0;
