@@ -418,10 +418,10 @@ static void on_version(lm_node *n, lm_link *l, const lm_msg *m)
         return;
     }
     node_error(n, "version", "the node at %s speaks protocol version %u, "
-               "this node speaks %u: update one of them", addr,
+               "this node speaks %d: update one of them", addr,
                m->u.hello.version, LM_PROTO_VERSION);
     char why[64];
-    snprintf(why, sizeof why, "protocol version %u expected", LM_PROTO_VERSION);
+    snprintf(why, sizeof why, "protocol version %d expected", LM_PROTO_VERSION);
     reject(n, l, LM_REJECT_VERSION, why);
 }
 
