@@ -45,20 +45,10 @@ MIN_NODES = {"dm": 2, "hubkill": 2, "soak10": 2, "forcehost": 2, "partition": 2,
 STATE = {"cleaning": 0, "interrupted": False}
 
 
-class Interrupted(Exception):  # SIGINT or SIGTERM reached the harness
-    pass
-
-
-class RunTimeout(Exception):  # the run went past --timeout
-    pass
-
-
-class StepFailed(Exception):  # a fatal check failed: the scenario cannot go on
-    pass
-
-
-class NodeCrashed(Exception):  # a node exited that the harness did not stop
-    pass
+class Interrupted(Exception): pass  # noqa: E701  SIGINT or SIGTERM reached the harness
+class RunTimeout(Exception): pass   # noqa: E701  the run went past --timeout
+class StepFailed(Exception): pass   # noqa: E701  a fatal check failed: the scenario stops
+class NodeCrashed(Exception): pass  # noqa: E701  a node exited that the harness did not stop
 
 
 try:
@@ -214,12 +204,8 @@ class Node:
         return int(fields[11]) + int(fields[12])  # utime + stime
 
     def stderr_tail(self, lines=3):
-        try:
-            with open(os.path.join(self.room.dir, self.name + ".stderr.log"), "rb") as f:
-                tail = f.read()[-2000:].decode("utf-8", "replace").splitlines()
-            return " | ".join(tail[-lines:])
-        except OSError:
-            return ""
+        with open(os.path.join(self.room.dir, self.name + ".stderr.log"), "rb") as f:
+            return " | ".join(f.read()[-2000:].decode("utf-8", "replace").splitlines()[-lines:])
 
 
 class Room:
@@ -230,7 +216,7 @@ class Room:
         os.makedirs(rundir, exist_ok=True)
         self.rng = random.Random(seed)
         self.cond = threading.Condition()
-        self.nodes, self.ports, self.msgs, self.ids = [], [], [], set()
+        self.nodes, self.ports, self.ids = [], [], set()
         self.checks, self.figures, self.chat, self.harness_errors = [], {}, {}, []
         self.t0 = time.monotonic()
         self.deadline = self.t0 + o.timeout
@@ -284,9 +270,6 @@ class Room:
             for n in new:
                 n.send(f"test_drop {self.o.loss:g}")
         return new
-
-    def kill(self, node):
-        return node.signal(signal.SIGKILL)
 
     # ---- waiting
     def wait(self, pred, timeout):
@@ -414,7 +397,6 @@ class Room:
                 n.send("say " + m["text"])
                 m["h"] = time.monotonic()
             self.sleep(self.o.chat_gap)
-        self.msgs += msgs
         return msgs
 
     def deliver(self, label, msgs, nodes=None):
@@ -451,6 +433,8 @@ class Room:
                 views[n.name] = (seen, order, dup)
         canon = {t: c.most_common(1)[0][0] for t, c in seqs.items()}
         conflicts = sum(1 for c in seqs.values() if len(c) > 1)
+        used = [v for v in canon.values() if isinstance(v, int)]
+        reused = len(used) - len(set(used))  # one seq given to several texts
         per, missing = {}, []
         for n in nodes:
             seen, order, dup = views[n.name]
@@ -475,7 +459,7 @@ class Room:
         nums = sorted({v for v in canon.values() if isinstance(v, int)})
         tot = {k: sum(p[k] for p in per.values()) for k in ("lost", "duplicated", "out_of_order", "seq_mismatch")}
         f = {"lost": tot["lost"], "duplicated": tot["duplicated"],
-             "reordered": tot["out_of_order"] + tot["seq_mismatch"] + conflicts,
+             "reordered": tot["out_of_order"] + tot["seq_mismatch"] + conflicts + reused,
              "seq_gaps": nums[-1] - nums[0] + 1 - len(nums) if nums else 0}
         if lat:
             lat.sort()
@@ -489,7 +473,8 @@ class Room:
         self.check(f"{label}: none duplicated", not f["duplicated"], f"{f['duplicated']} extra copies", note=note)
         self.check(f"{label}: one order", not f["reordered"],
                    f"out of order {tot['out_of_order']}, seq differing from the room's "
-                   f"{tot['seq_mismatch']}, texts with several seqs {conflicts}", note=note)
+                   f"{tot['seq_mismatch']}, texts with several seqs {conflicts}, seqs with several texts "
+                   f"{reused}", note=note)
         if gaps:
             self.check(f"{label}: seq without gaps", not f["seq_gaps"],
                        f"seq {nums[0]}..{nums[-1]}, {f['seq_gaps']} missing" if nums else "no seq", note=note)
@@ -619,7 +604,7 @@ def sc_hubkill(room, o):
     with room.cond:
         res = room.agreement(nodes) or res
     hub, deputy = room.node(res["hub"]), res["deputy"]
-    tk = room.kill(hub)
+    tk = hub.signal(signal.SIGKILL)
     surv = [n for n in nodes if n is not hub]
     fo = room.wait(lambda: room.new_hub(surv, hub.id), max(3 * o.failover_max, 10.0))
     room.check("failover", fo, f"new hub {room.nm(fo['hub'])}" if fo else
@@ -686,8 +671,8 @@ def sc_partition(room, o):
     for n in nodes:
         n.extra["cut_msgs_from_other_half"] = cross[n.name]
     room.check("cut messages crossed after heal", all(cross[n.name] == len(cut_b if n in a else cut_a)
-               for n in nodes), ", ".join(f"{k}:{v}" for k, v in cross.items()) +
-               f" of {len(cut_b)}/{len(cut_a)} from the other half", note=True)
+               for n in nodes), "got from the other half: " + ", ".join(f"{k} {v}" for k, v in cross.items())
+               + f" (of {len(cut_b)} for {a[0].name}.., {len(cut_a)} for {b[0].name}..)", note=True)
 
 
 def sc_sigstop(room, o):
@@ -782,6 +767,29 @@ def summarize(runs):
     return out
 
 
+def figure_line(figs):
+    """Times and CPU, then lost/duplicated/reordered/gaps and p99 per chat phase."""
+    times = " ".join(f"{k}={v:g}" for k, v in figs.items() if k.endswith(("_s", "_pct")))
+    chat = "; ".join(f"{lab} " + "/".join(f"{figs.get(f'{lab}_{x}', '-'):g}" for x in (
+        "lost", "duplicated", "reordered", "seq_gaps")) + f" p99 {figs.get(f'{lab}_latency_p99_ms', 0):g} ms"
+        for lab in (k[:-5] for k in figs if k.endswith("_lost")))
+    return times + (f"\n      chat lost/dup/reordered/gaps: {chat}" if chat else "")
+
+
+def print_summary(o, report):
+    runs = report["results"]
+    print(f"lmsim {o.scenario}: {o.nodes} nodes, {o.discovery} discovery, loss {o.loss:g}, "
+          f"{len(runs)}/{o.runs} run(s), seed {report['seed']}")
+    for r in runs:
+        print(f"  run {r['run']}: {'PASS' if r['pass'] else 'FAIL'}  {figure_line(r['figures'])}")
+        for c in r["checks"]:
+            if not c["ok"]:
+                print(f"    {'FAIL' if c['severity'] == 'check' else 'note'} {c['name']}: {c['detail']}")
+    if len(runs) > 1:
+        print(f"  median: {figure_line({k: v['median'] for k, v in report['summary'].items()})}")
+        print(f"  worst:  {figure_line({k: v['worst'] for k, v in report['summary'].items()})}")
+
+
 def on_signal(signum, _frame):
     STATE["interrupted"] = True
     if not STATE["cleaning"]:
@@ -860,17 +868,7 @@ def main(argv=None):
     if o.report:
         with open(o.report, "w") as f:
             f.write(text + "\n")
-    print(f"lmsim {o.scenario}: {o.nodes} nodes, {o.discovery} discovery, loss {o.loss:g}, "
-          f"{len(runs)}/{o.runs} run(s), seed {seed}")
-    for r in runs:
-        figs = " ".join(f"{k}={v:g}" for k, v in r["figures"].items())
-        print(f"  run {r['run']}: {'PASS' if r['pass'] else 'FAIL'}  {figs}")
-        for c in r["checks"]:
-            if not c["ok"]:
-                print(f"    {'FAIL' if c['severity'] == 'check' else 'note'} {c['name']}: {c['detail']}")
-    if len(runs) > 1:
-        print("  " + "; ".join(f"{k} median {s['median']:g} worst {s['worst']:g}"
-                               for k, s in report["summary"].items()))
+    print_summary(o, report)
     if ok and not o.workdir and not o.keep:
         shutil.rmtree(workdir, ignore_errors=True)
     else:
