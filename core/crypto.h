@@ -10,9 +10,11 @@
  * X25519 exchange mixed with the room key, so a node without the room key
  * derives other keys and can neither read nor forge anything, and a
  * passive listener never learns the keys. Every payload is then sealed
- * with XChaCha20-Poly1305: a 64-bit counter per direction makes the nonce,
- * the channel number is bound as associated data, and a sliding window
+ * with XChaCha20-Poly1305: a 64-bit counter and the channel number make
+ * the nonce, the channel is bound as associated data, and a sliding window
  * rejects replays while tolerating the reordering of unreliable packets.
+ * A link keeps one lm_session per ENet channel (copies of one derived
+ * session), because ENet orders each channel alone.
  * All functions are pure apart from lm_identity_load (file I/O) and the
  * random numbers; lm_crypto_init must be called once first.
  */
@@ -43,7 +45,11 @@ typedef struct lm_identity {
  * looser permissions or the wrong size is refused (LM_EPROTO), not used.
  * On error, why (may be NULL) gets a sentence for the user. */
 int lm_identity_load(const char *dir, lm_identity *out, char *why, size_t cap);
-/* A fresh identity in memory only (tests, --ephemeral-id). */
+/* Takes the identity in DIR (as lm_identity_load finds it) for this
+ * process: an advisory lock held while *fd stays open. LM_EFULL when
+ * another process holds it (then use a fresh identity instead). */
+int lm_identity_lock(const char *dir, int *fd, char *why, size_t cap);
+/* A fresh identity in memory only (tests, --identity ephemeral). */
 void lm_identity_generate(lm_identity *out);
 
 uint64_t lm_id_from_pk(const uint8_t pk[LM_KEY_BYTES]);
@@ -98,5 +104,11 @@ int lm_session_open(lm_session *s, uint8_t channel, const uint8_t *in,
                     size_t len, uint8_t *pt, size_t cap);
 
 void lm_session_wipe(lm_session *s); /* sodium_memzero */
+void lm_secure_wipe(void *p, size_t len); /* sodium_memzero */
+
+/* A public 64-bit tag of a room name for the hello: two nodes tell "other
+ * room" from "wrong password" with it. Not secret: room names are
+ * published over mDNS anyway. */
+uint64_t lm_room_tag(const char *room);
 
 #endif
