@@ -7,10 +7,18 @@ SIGSTOP, packet loss, partitions), measures what their events say, and
 writes a JSON report and a short summary.
 
   tests/sim/lmsim.py --scenario hubkill --nodes 4 --report out.json
+  tests/sim/lmsim.py --scenario hosts_cut --hosts 4      # as root
 
-Exit status: 0 every check passed, 1 a check failed, 2 usage error.
-Traffic goes to 127.0.0.0/8 only; every wait is bounded; every process the
-harness starts is killed when the run ends. Python 3 standard library only.
+With --hosts N the nodes run on N simulated hosts instead (hosts.py: one
+network namespace per host on a virtual Ethernet switch, each with its own
+D-Bus bus and avahi-daemon, so discovery is real mDNS between hosts).
+
+Exit status: 0 every check passed, 1 a check failed, 2 usage error, 77 host
+mode cannot run here (not root, no namespaces; ctest "skipped").
+Traffic goes to 127.0.0.0/8 only, or in host mode to addresses inside the
+namespaces the harness creates; every wait is bounded; every process,
+namespace and daemon the harness starts is removed when the run ends.
+Python 3 standard library only.
 """
 import argparse
 import ctypes
@@ -28,6 +36,8 @@ import threading
 import time
 import traceback
 from collections import Counter
+
+import hosts as lmhosts
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 READY_TIMEOUT = 5.0
@@ -90,10 +100,11 @@ def find(node, text):
 class Node:
     """One lanmeet process: its command line, its stdin, what its stdout said."""
 
-    def __init__(self, room, index, port, peer_ports, host=False):
-        self.room, self.name, self.host = room, f"node{index}", host
-        self.want_id = "%016x" % room.new_id()
-        self.port_asked, self.peer_ports = port, peer_ports
+    def __init__(self, room, index, port, peers, forced=False, hostobj=None):
+        self.room, self.name, self.forced = room, f"node{index}", forced
+        self.hostobj = hostobj  # the simulated host (hosts.Host) it runs on; None on loopback
+        self.addr = hostobj.addr if hostobj else "127.0.0.1"
+        self.port_asked, self.peer_addrs = port, peers  # peers: "ADDR:PORT" for --peer
         self.proc = self.reader = self.launched = self.exit = None
         self.id = self.port = self.ready = self.hub_ev = self.members = None
         self.peers = {}  # peer id -> its latest peer_joined / peer_left event
@@ -105,14 +116,16 @@ class Node:
     def start(self):
         r, o = self.room, self.room.o
         cmd = [o.binary, "--headless", "--events", "json", "--name", self.name,
-               "--room", o.room, "--id", self.want_id, "--test-faults",
+               "--room", o.room, "--identity", "ephemeral", "--test-faults",
                "--port", str(self.port_asked)]
-        if self.host:
+        if self.forced:
             cmd.append("--host")
         if o.discovery == "static":
             cmd.append("--no-mdns")
-            for p in self.peer_ports:
-                cmd += ["--peer", f"127.0.0.1:{p}"]
+            for p in self.peer_addrs:
+                cmd += ["--peer", p]
+        if self.hostobj:
+            cmd = self.hostobj.wrap(cmd)
         r.log(f"start {self.name}: {' '.join(cmd)}")
         self.errf = open(os.path.join(r.dir, self.name + ".stderr.log"), "wb")
         self.evf = open(os.path.join(r.dir, self.name + ".events.log"), "w", encoding="utf-8")
@@ -154,7 +167,7 @@ class Node:
             self.contract.append(f"{kind} event without {','.join(miss)}")
         if kind == "ready":
             self.ready, self.id, self.port = ev, ev.get("id"), ev.get("port")
-            for f, want in (("id", self.want_id), ("name", self.name), ("room", self.room.o.room)):
+            for f, want in (("name", self.name), ("room", self.room.o.room)):
                 if ev.get(f) != want:
                     self.contract.append(f"ready: {f}={ev.get(f)!r}, expected {want!r}")
             if self.port_asked and self.port != self.port_asked:
@@ -220,6 +233,8 @@ class Room:
         self.checks, self.figures, self.chat, self.harness_errors = [], {}, {}, []
         self.t0 = time.monotonic()
         self.deadline = self.t0 + o.timeout
+        self.lan, self.planned = None, 0  # host mode: the hosts.Lan; nodes planned
+        self.info, self.hostfigs = {}, {}  # non-numeric results; figures per host
         self.logf = open(os.path.join(rundir, "harness.log"), "w", encoding="utf-8")
 
     def log(self, msg):
@@ -246,19 +261,31 @@ class Room:
     # ---- processes
     def plan(self, total):
         """Static discovery: pick the ports of every node the run will start."""
-        if self.o.discovery == "static":
+        self.planned = total
+        if self.o.discovery == "static" and not self.lan:
             self.ports = free_udp_ports(total)
+
+    def endpoint(self, i):
+        """Host mode: node i runs on host i mod H, port BASE_PORT + i div H."""
+        hs = self.lan.hosts
+        h = hs[i % len(hs)]
+        return h, h.addr, lmhosts.BASE_PORT + i // len(hs)
 
     def launch(self, count, host=False):
         """Start count more nodes at once; wait for their ready events."""
         new = []
         for _ in range(count):
-            i, port, peers = len(self.nodes), 0, []
-            if self.o.discovery == "static":
+            i, port, peers, hostobj = len(self.nodes), 0, [], None
+            if self.lan:
+                hostobj, _, port = self.endpoint(i)
+                if self.o.discovery == "static":
+                    peers = ["%s:%d" % self.endpoint(j)[1:] for j in range(max(self.planned, i + 1)) if j != i]
+            elif self.o.discovery == "static":
                 while i >= len(self.ports):
                     self.ports += [p for p in free_udp_ports(1) if p not in self.ports]
-                port, peers = self.ports[i], [p for j, p in enumerate(self.ports) if j != i]
-            n = Node(self, i, port, peers, host)
+                port = self.ports[i]
+                peers = [f"127.0.0.1:{p}" for j, p in enumerate(self.ports) if j != i]
+            n = Node(self, i, port, peers, host, hostobj)
             self.nodes.append(n)
             n.start()
             new.append(n)
@@ -384,9 +411,10 @@ class Room:
                    f"all {len(group)} list the {len(ids)} members with the agreed roles")
 
     # ---- chat
-    def say(self, senders, count, tag, expect):
+    def say(self, senders, count, tag, expect, gap=None):
         """Every sender says count group messages, interleaved; each text is
-        unique; expect: the nodes that must receive them."""
+        unique; expect: the nodes that must receive them; gap: the pause
+        between rounds (default --chat-gap)."""
         msgs, names = [], {x.name for x in expect}
         for k in range(count):
             order = list(senders)
@@ -396,7 +424,7 @@ class Room:
                 msgs.append(m)
                 n.send("say " + m["text"])
                 m["h"] = time.monotonic()
-            self.sleep(self.o.chat_gap)
+            self.sleep(self.o.chat_gap if gap is None else gap)
         return msgs
 
     def deliver(self, label, msgs, nodes=None):
@@ -414,7 +442,7 @@ class Room:
         """Per-node sent/delivered/lost/duplicated/out-of-order figures for
         msgs, and the room's agreement on their seq numbers."""
         texts = {m["text"]: m for m in msgs}
-        views, seqs, lat = {}, {}, []
+        views, seqs, lat, hlat = {}, {}, [], {}
         with self.cond:
             for n in nodes:
                 seen, order, dup = {}, [], 0
@@ -429,6 +457,8 @@ class Room:
                     order.append(e)
                     if not e.get("history"):
                         lat.append(e["_h"] - texts[e["text"]]["h"])
+                        if n.hostobj:
+                            hlat.setdefault(n.hostobj.name, []).append(lat[-1])
                     seqs.setdefault(e["text"], Counter())[e.get("seq")] += 1
                 views[n.name] = (seen, order, dup)
         canon = {t: c.most_common(1)[0][0] for t, c in seqs.items()}
@@ -456,6 +486,15 @@ class Room:
                 "foreign": sum(1 for k in seen if n.name not in texts[k[1]]["expect"]),
             }
         self.chat[label] = per
+        if self.lan:  # the same figures summed over the nodes of each host
+            for h in self.lan.hosts:
+                mine = [per[n.name] for n in nodes if n.hostobj is h]
+                if mine:
+                    hf = {k: sum(p[k] for p in mine) for k in ("expected", "delivered", "lost", "duplicated",
+                                                             "out_of_order")}
+                    if hlat.get(h.name):
+                        hf["latency_p50_ms"] = round(1000 * statistics.median(hlat[h.name]), 1)
+                    self.hostfigs.setdefault(h.name, {})[label] = hf
         nums = sorted({v for v in canon.values() if isinstance(v, int)})
         tot = {k: sum(p[k] for p in per.values()) for k in ("lost", "duplicated", "out_of_order", "seq_mismatch")}
         f = {"lost": tot["lost"], "duplicated": tot["duplicated"],
@@ -523,20 +562,36 @@ class Room:
             errs = [f"{n.name}: {e.get('code')}: {e.get('msg')}" for n in self.nodes for e in n.errors
                     if not e.get("_expected")]
             self.check("error events", not errs, "; ".join(errs[:4]), note=True)
+            if self.lan is not None:
+                probs = self.lan.close()
+                self.check("hosts removed", not probs, "; ".join(probs) or
+                           f"{len(self.lan.hosts)} hosts, their daemons and namespaces removed")
         finally:
+            if self.lan is not None:
+                self.lan.close()  # idempotent; after an exception above
             self.logf.close()
             STATE["cleaning"] -= 1
 
     def result(self, k):
-        nodes = {n.name: {"id": n.id, "port": n.port, "host": n.host, "killed": n.killed, "exit": n.exit,
+        nodes = {n.name: {"id": n.id, "port": n.port, "forced": n.forced, "addr": n.addr,
+                          "host": n.hostobj.name if n.hostobj else None, "killed": n.killed, "exit": n.exit,
                           "errors": [f"{e.get('code')}: {e.get('msg')}" for e in n.errors],
                           "bad_lines": len(n.bad), "contract": n.contract[:10],
                           "chat": {lab: per[n.name] for lab, per in self.chat.items() if n.name in per},
                           **n.extra} for n in self.nodes}
         failed = [c["name"] for c in self.checks if not c["ok"] and c["severity"] == "check"]
-        return {"run": k, "seed": self.seed, "pass": not failed, "failed": failed, "figures": self.figures,
-                "checks": self.checks, "nodes": nodes, "harness_errors": self.harness_errors,
-                "workdir": self.dir}
+        out = {"run": k, "seed": self.seed, "pass": not failed, "failed": failed, "figures": self.figures,
+               "checks": self.checks, "nodes": nodes, "harness_errors": self.harness_errors,
+               "workdir": self.dir}
+        if self.info:
+            out["info"] = self.info
+        if self.lan:
+            hs = self.lan.describe()
+            for name, d in hs.items():
+                d["nodes"] = [n.name for n in self.nodes if n.hostobj and n.hostobj.name == name]
+                d["figures"] = self.hostfigs.get(name, {})
+            out["hosts"] = hs
+        return out
 
 
 # ---- scenarios: each gets the room and the options, records checks/figures
@@ -647,8 +702,8 @@ def sc_partition(room, o):
     def cut(cmd):
         for x in a:
             for y in b:
-                x.send(f"{cmd} 127.0.0.1:{y.port}")
-                y.send(f"{cmd} 127.0.0.1:{x.port}")
+                x.send(f"{cmd} {y.addr}:{y.port}")
+                y.send(f"{cmd} {x.addr}:{x.port}")
     tc = time.monotonic()
     cut("test_block")
     room.converge(a, tc, o.split_max, "split_a_s")
@@ -730,18 +785,398 @@ def sc_idle(room, o):
                if churn else "no hub or peer events")
 
 
+# ---- host mode (--hosts N): scenarios on simulated hosts (hosts.py)
+
+def poll(room, fn, timeout, every=0.2):
+    """fn() (itself bounded) every `every` s until it returns something
+    true: (value, harness time it returned), or (None, None) at timeout."""
+    end = time.monotonic() + timeout
+    while True:
+        v = fn()
+        t = time.monotonic()
+        if v:
+            return v, t
+        if t >= end:
+            return None, None
+        room.sleep(min(every, end - t))
+
+
+def on_host(nodes, hosts):
+    return [n for n in nodes if n.hostobj in hosts]
+
+
+def signal_host(room, h, sig):
+    """Send sig to every node running on host h; returns the harness time."""
+    t = time.monotonic()
+    for n in room.nodes:
+        if n.hostobj is h and n.proc and n.proc.poll() is None and not n.killed:
+            n.signal(sig)
+    return t
+
+
+def term_of(room, group, hub):
+    with room.cond:
+        return max([n.hub_ev.get("term") or 0 for n in group if n.hub_ev and n.hub_ev.get("hub") == hub] or [0])
+
+
+def host_join_figures(room, nodes):
+    """Per node and host: launch to the last peer_joined that linked it to
+    every other node (s); and every peer_joined addr is the peer's host."""
+    bad = []
+    with room.cond:
+        for n in nodes:
+            joins = [e for e in n.peers.values() if e.get("ev") == "peer_joined"]
+            if joins and len(joins) == len(nodes) - 1:
+                n.extra["linked_s"] = round(max(e["_h"] for e in joins) - n.launched, 3)
+            for e in joins:
+                p = room.node(e.get("id"))
+                got = str(e.get("addr") or "").rsplit(":", 1)[0]
+                if p is not None and got != p.addr:
+                    bad.append(f"{n.name} has {p.name} at {e.get('addr')}, not on {p.addr}")
+    for h in room.lan.hosts:
+        v = [n.extra["linked_s"] for n in nodes if n.hostobj is h and "linked_s" in n.extra]
+        if v:
+            room.hostfigs.setdefault(h.name, {})["linked_s"] = max(v)
+    room.check("peer addresses are the hosts' own", not bad, "; ".join(bad[:4]) or
+               "every peer_joined names the peer's host address")
+
+
+def sc_hosts_converge(room, o):
+    nodes, res = start_and_converge(room, o, o.nodes)
+    room.info["hub"] = f"{room.nm(res['hub'])} on {room.node(res['hub']).hostobj.name}"
+    room.who(nodes, res)
+    host_join_figures(room, nodes)
+
+
+def sc_hosts_chat(room, o):
+    nodes, res = start_and_converge(room, o, o.nodes)
+    room.info["hub"] = f"{room.nm(res['hub'])} on {room.node(res['hub']).hostobj.name}"
+    host_join_figures(room, nodes)
+    msgs = room.say(nodes, o.messages, "c", nodes)
+    room.deliver("chat", msgs)
+    room.chat_report("chat", msgs, nodes)
+
+
+def sc_hosts_cut(room, o):
+    """Cut the LAN into two groups of hosts (bridge br1), chat in each
+    half, heal, check the winning hub by the rules, chat again; the cut
+    messages must reach the other half after the heal."""
+    lan = room.lan
+    nodes, res0 = start_and_converge(room, o, o.nodes)
+    ga, gb = lan.hosts[:len(lan.hosts) // 2], lan.hosts[len(lan.hosts) // 2:]
+    a, b = on_host(nodes, ga), on_host(nodes, gb)
+    room.info["cut"] = {"A": [h.name for h in ga], "B": [h.name for h in gb],
+                        "hub_before": room.nm(res0["hub"]), "term_before": term_of(room, nodes, res0["hub"])}
+    tc = time.monotonic()
+    lan.cut(gb)
+    room.log(f"cut: {','.join(h.name for h in ga)} | {','.join(h.name for h in gb)}")
+    ra = room.converge(a, tc, o.split_max, "split_a_s")
+    rb = room.converge(b, tc, o.split_max, "split_b_s")
+    room.figures["split_s"] = max(room.figures["split_a_s"], room.figures["split_b_s"])
+    claims = []
+    for lab, grp, r in (("A", a, ra), ("B", b, rb)):
+        term = term_of(room, grp, r["hub"])
+        claims.append((term, len(grp), -int(r["hub"], 16), r["hub"], lab))
+        room.info["cut"][f"hub_{lab}"] = f"{room.nm(r['hub'])} term {term} support {len(grp)}"
+    room.check("one hub per half", ra["hub"] != rb["hub"],
+               f"A: {room.info['cut']['hub_A']}; B: {room.info['cut']['hub_B']}")
+    cut_a = room.say(a, o.pre_messages, "x", a)
+    cut_b = room.say(b, o.pre_messages, "y", b)
+    room.deliver("cut", cut_a + cut_b)
+    room.chat_report("cut_a", cut_a, a)
+    room.chat_report("cut_b", cut_b, b)
+    if o.cut_hold > 0:
+        room.sleep(max(0.0, tc + o.cut_hold - time.monotonic()))
+    room.figures["cut_lasted_s"] = round(time.monotonic() - tc, 3)
+    win = max(claims)  # higher term, then larger support, then smaller id
+    room.info["cut"]["predicted_hub"] = f"{room.nm(win[3])} (half {win[4]})"
+    th = time.monotonic()
+    lan.heal()
+    room.log("healed")
+    res = room.converge(nodes, th, o.heal_max, "heal_s")
+    room.info["cut"]["hub_after"] = f"{room.nm(res['hub'])} term {term_of(room, nodes, res['hub'])}"
+    room.check("heal hub by the rules", res["hub"] == win[3],
+               f"hub {room.nm(res['hub'])} after the heal; by term/support/id: {room.nm(win[3])} "
+               f"(A: {room.info['cut']['hub_A']}; B: {room.info['cut']['hub_B']})")
+    healed = room.say(nodes, o.messages, "h", nodes)
+    room.deliver("healed", healed)
+    room.chat_report("healed", healed, nodes)
+    # the messages of the cut, now expected by every node: reported per node,
+    # and one check that fails until the node merges the halves' histories
+    names = {n.name for n in nodes}
+    merged = [dict(m, expect=set(names)) for m in cut_a + cut_b]
+    room.deliver("cut_merge", merged)
+    f = room.chat_report("cut_after_heal", merged, nodes, gaps=False, note=True)
+    per = room.chat["cut_after_heal"]
+    for n in nodes:
+        own = cut_a if n in a else cut_b
+        other = cut_b if n in a else cut_a
+        n.extra["cut_msgs_from_other_half"] = sum(1 for m in other if n.got[(m["from"], m["text"])])
+        n.extra["cut_msgs_own_half"] = sum(1 for m in own if n.got[(m["from"], m["text"])])
+    room.check("cut_messages_merged", not f["lost"] and not f["duplicated"],
+               f"{len(merged)} cut messages ({len(cut_a)} in A, {len(cut_b)} in B) after the heal: " + ", ".join(
+                   f"{n.name} lost {per[n.name]['lost']} dup {per[n.name]['duplicated']}" for n in nodes))
+
+
+def sc_hosts_avahi_restart(room, o):
+    """Restart one host's avahi-daemon; time until another host's
+    avahi-browse sees that host's nodes again; the room keeps its hub."""
+    lan = room.lan
+    nodes, res = start_and_converge(room, o, o.nodes)
+    hub = room.node(res["hub"])
+    target = lan.hosts[o.restart_host - 1] if o.restart_host else hub.hostobj
+    observer = next(h for h in lan.hosts if h is not target)
+    watched = on_host(nodes, [target])
+    want = {n.id for n in watched}
+    room.info["avahi_restart"] = {"host": target.name, "observer": observer.name,
+                                  "nodes": [n.name for n in watched], "hub": room.nm(res["hub"])}
+
+    def seen():
+        got = set()
+        for f in lan.browse(observer, o.browse_timeout):
+            if len(f) > 9 and f[7] == target.addr:
+                txt = ";".join(f[9:])
+                got |= {i for i in want if f'"id={i}"' in txt}
+        return got
+
+    v, _ = poll(room, lambda: seen() == want, 5.0)
+    room.check("seen before the restart", v, f"{observer.name} sees {len(want)} node(s) of {target.name}"
+               if v else f"{observer.name} never saw {target.name}'s nodes by avahi-browse", fatal=True)
+    with room.cond:
+        marks = {n.name: (len(n.hubs), len(n.chats)) for n in nodes}
+    tkill = time.monotonic()
+    tstop = lan.stop_avahi(target)  # SIGTERM; the time it exited
+    g, tg = poll(room, lambda: not seen(), 3.0)
+    if g:
+        room.figures["avahi_gone_s"] = round(tg - tstop, 3)
+    room.check("records withdrawn while stopped", g, f"{observer.name} lost them {tg - tstop:.3f} s after the stop"
+               if g else f"{observer.name} still saw them 3 s after the stop", note=True)
+    tstart = time.monotonic()
+    ok = lan.start_avahi(target, wait=True)
+    target.avahi_restarts += 1
+    trun = time.monotonic()
+    room.check("avahi-daemon restarted", ok, f"RUNNING after {trun - tstart:.3f} s" if ok else
+               "not RUNNING within 10 s", fatal=True)
+    room.figures["avahi_running_s"] = round(trun - tstart, 3)
+    limit = max(3 * o.republish_max, 10.0)
+    back, tb = poll(room, lambda: seen() == want, limit, o.browse_every)
+    if back:
+        room.figures["republish_s"] = round(tb - tstart, 3)
+        room.figures["restart_to_seen_s"] = round(tb - tkill, 3)
+        room.hostfigs.setdefault(target.name, {})["republish_s"] = room.figures["republish_s"]
+    room.check(f"republish_s <= {o.republish_max:g}", back and tb - tstart <= o.republish_max,
+               f"{tb - tstart:.3f} s from the new avahi-daemon's start until {observer.name}'s avahi-browse "
+               f"saw {target.name}'s node(s) again (polled every {o.browse_every:g} s)" if back else
+               f"not seen again within {limit:g} s")
+    # and the restarted host sees the others again through its new daemon
+    others = {n.id for n in nodes if n.hostobj is not target}
+
+    def sees_all():
+        ids = set()
+        for f in lan.browse(target, o.browse_timeout):
+            ids |= {i for i in others if f'"id={i}"' in ";".join(f[9:])}
+        return ids == others
+    sa, ts = poll(room, sees_all, limit, o.browse_every)
+    if sa:
+        room.figures["restarted_sees_all_s"] = round(ts - tstart, 3)
+    room.check("restarted host browses the others again", sa, f"{ts - tstart:.3f} s after the start" if sa
+               else f"not within {limit:g} s", note=True)
+    a = room.wait(lambda: room.agreement(nodes), 3.0)
+    with room.cond:  # the target's nodes may say mDNS went away (and came back): expected
+        for n in watched:
+            for e in n.errors:
+                if e["_h"] >= tkill and e.get("code") in ("no_mdns", "mdns_back"):
+                    e["_expected"] = True
+        flips = [f"{n.name}->{room.nm(e.get('hub'))}" for n in nodes for e in n.hubs[marks[n.name][0]:]
+                 if e.get("hub") != res["hub"]]
+        left = [f"{n.name}: {room.nm(i)} left" for n in nodes for i, e in n.peers.items()
+                if e.get("ev") == "peer_left" and e["_h"] >= tkill]
+    room.check("one hub after the restart", a and a["hub"] == res["hub"] and not flips,
+               f"hub {room.nm(res['hub'])} kept by all" if a and not flips else
+               f"changes {flips[:4]}; now {room.describe(nodes)}")
+    room.check("no link lost during the restart", not left, "; ".join(left[:4]) or "none", note=True)
+    msgs = room.say(nodes, o.pre_messages, "r", nodes)
+    room.deliver("after_restart", msgs)
+    room.chat_report("after_restart", msgs, nodes)
+
+
+def cross_latency(room, msgs, nodes, skip):
+    """Delivery times (ms, harness clock: the sender's `say` written to the
+    receiver's chat event) between nodes on different hosts, neither on a
+    host in skip."""
+    by_text = {m["text"]: m for m in msgs}
+    out = []
+    with room.cond:
+        for n in nodes:
+            if n.hostobj in skip:
+                continue
+            first = {}
+            for e in n.chats:
+                m = by_text.get(e.get("text"))
+                if m and e.get("to") is None and not e.get("history") and e["text"] not in first:
+                    first[e["text"]] = e
+            for t, e in first.items():
+                s = room.node(by_text[t]["from"])
+                if s and s.hostobj is not n.hostobj and s.hostobj not in skip:
+                    out.append(1000.0 * (e["_h"] - by_text[t]["h"]))
+    return sorted(out)
+
+
+def pct(v, q):
+    return v[min(len(v) - 1, int(len(v) * q))] if v else None
+
+
+def sc_hosts_slow(room, o):
+    """Chat delivery times between hosts, before and after one host (not the
+    hub's or the deputy's) is capped at --slow-rate."""
+    lan = room.lan
+    nodes, res = start_and_converge(room, o, o.nodes)
+    hub, dep = room.node(res["hub"]), room.node(res["deputy"])
+    cands = [h for h in lan.hosts if h not in (hub.hostobj, dep.hostobj if dep else None)] or \
+        [h for h in lan.hosts if h is not hub.hostobj]
+    if not cands:
+        room.check("a host to cap", False, "every node is on the hub's host", fatal=True)
+    slow = cands[-1]
+    room.info["slow"] = {"capped_host": slow.name, "rate": o.slow_rate, "hub": f"{hub.name} on {hub.hostobj.name}",
+                         "capped_nodes": [n.name for n in on_host(nodes, [slow])]}
+    phase = {}
+    for lab in ("before", "after"):
+        if lab == "after":
+            lan.cap(slow, o.slow_rate)
+            room.log(f"capped {slow.name} at {o.slow_rate}")
+            room.sleep(0.5)
+        msgs = room.say(nodes, o.slow_rounds, lab[0], nodes, gap=o.slow_gap)
+        room.deliver(lab, msgs)
+        room.chat_report(lab, msgs, nodes)
+        lat = cross_latency(room, msgs, nodes, {slow})
+        phase[lab] = lat
+        if lat:
+            room.figures[f"slow_{lab}_p50_ms"] = round(statistics.median(lat), 2)
+            room.figures[f"slow_{lab}_p99_ms"] = round(pct(lat, 0.99), 2)
+        # the capped host's side: what it receives, what the others get from it
+        mine = [1000.0 * (e["_h"] - m["h"]) for n in on_host(nodes, [slow]) for m in msgs
+                for e in find(n, m["text"])[:1] if m["sender"] != n.name]
+        if mine:
+            room.hostfigs.setdefault(slow.name, {})[f"{lab}_recv_p50_ms"] = round(statistics.median(mine), 2)
+        if lab == "after":
+            per, capped = room.chat["after"], room.info["slow"]["capped_nodes"]
+            theirs = [m for m in msgs if m["sender"] in capped]
+            out_ok = all(n.got[(m["from"], m["text"])] == 1 for n in nodes for m in theirs)
+            in_ok = all(per[n.name]["lost"] == 0 and per[n.name]["duplicated"] == 0
+                        for n in on_host(nodes, [slow]))
+            room.check("capped host's messages reach all", out_ok, f"{len(theirs)} from {','.join(capped)}; got: "
+                       + ", ".join(f"{n.name} {sum(1 for m in theirs if n.got[(m['from'], m['text'])])}"
+                                   for n in nodes))
+            room.check("capped host receives all", in_ok, ", ".join(
+                f"{n.name} lost {per[n.name]['lost']} dup {per[n.name]['duplicated']}"
+                for n in on_host(nodes, [slow])))
+    st = room.info["slow"]["tc"] = lan.tc_stats(slow)
+    room.check("cap in effect", "up" in st and "down" in st and slow.capped,
+               f"tbf {slow.capped} on {slow.name}'s eth0 and switch port {slow.port}: " + ", ".join(
+                   f"{k} {v['packets']} pkts, {v['overlimits']} overlimits, {v['dropped']} dropped"
+                   for k, v in st.items()))
+    b, a = phase["before"], phase["after"]
+    if not b or not a:
+        room.check("slow: delivery times", False, "no cross-host delivery times between the other hosts "
+                   "(need at least two other hosts)")
+        return
+    mb, ma = statistics.median(b), statistics.median(a)
+    bar = max(2 * mb, mb + 5.0)
+    room.check("others' median within 2x (or +5 ms)", ma <= bar,
+               f"median {mb:.2f} ms before, {ma:.2f} ms after capping {slow.name} at {o.slow_rate} "
+               f"(bar {bar:.2f} ms); p99 {pct(b, 0.99):.2f} -> {pct(a, 0.99):.2f} ms; {len(b)}/{len(a)} samples")
+
+
+def sc_hosts_linkdown(room, o):
+    """A member host's link goes down for --stop-seconds: the others see its
+    nodes leave and keep their hub; link up: it rejoins within --heal-max."""
+    lan = room.lan
+    nodes, res = start_and_converge(room, o, o.nodes)
+    hub, dep = room.node(res["hub"]), room.node(res["deputy"])
+    cands = [h for h in lan.hosts if h not in (hub.hostobj, dep.hostobj if dep else None)] or \
+        [h for h in lan.hosts if h is not hub.hostobj]
+    if not cands:
+        room.check("a host to cut off", False, "every node is on the hub's host", fatal=True)
+    h = cands[-1]
+    gone, rest = on_host(nodes, [h]), [n for n in nodes if n.hostobj is not h]
+    room.info["linkdown"] = {"host": h.name, "nodes": [n.name for n in gone]}
+    td = time.monotonic()
+    lan.set_link(h, False)
+    ids = {n.id for n in gone}
+
+    def left():
+        return all(n.peers.get(i, {}).get("ev") == "peer_left" and n.peers[i]["_h"] >= td
+                   for n in rest for i in ids)
+    seen = room.wait(left, o.stop_seconds)
+    if seen:
+        with room.cond:
+            room.figures["left_seen_s"] = round(max(n.peers[i]["_h"] for n in rest for i in ids) - td, 3)
+    room.check("nodes of the downed host seen leaving", seen, f"{room.figures.get('left_seen_s')} s" if seen
+               else f"not within {o.stop_seconds:g} s: " + room.describe(rest))
+    room.sleep(max(0.0, td + o.stop_seconds - time.monotonic()))
+    a = room.wait(lambda: room.agreement(rest), 1.0)
+    room.check("hub kept while the link is down", a and a["hub"] == res["hub"],
+               room.describe(rest) if not a else f"hub {room.nm(a['hub'])}")
+    tu = time.monotonic()
+    lan.set_link(h, True)
+    fin = room.converge(nodes, tu, o.heal_max, "rejoin_s")
+    room.check("hub after the link is back", fin["hub"] == res["hub"],
+               f"before {room.nm(res['hub'])}, after {room.nm(fin['hub'])}", note=True)
+    msgs = room.say(nodes, o.pre_messages, "l", nodes)
+    room.deliver("after_linkup", msgs)
+    room.chat_report("after_linkup", msgs, nodes)
+
+
+def sc_hosts_hostkill(room, o):
+    """SIGKILL every node on the hub's host: the survivors elect a hub
+    within --failover-max and chat on."""
+    nodes, res = start_and_converge(room, o, o.nodes)
+    hub = room.node(res["hub"])
+    h = hub.hostobj
+    surv = [n for n in nodes if n.hostobj is not h]
+    if not surv:
+        room.check("survivors", False, "every node is on the hub's host", fatal=True)
+    room.info["hostkill"] = {"host": h.name, "nodes": [n.name for n in on_host(nodes, [h])]}
+    tk = signal_host(room, h, signal.SIGKILL)
+    ids = {n.id for n in on_host(nodes, [h])}
+    fo = room.wait(lambda: (lambda r: r if r and r["hub"] not in ids else None)(room.new_hub(surv, hub.id)),
+                   max(3 * o.failover_max, 10.0))
+    room.check("failover", fo, f"new hub {room.nm(fo['hub'])}" if fo else
+               "survivors never agreed on a new hub: " + room.describe(surv), fatal=True)
+    room.figures["failover_s"] = round(fo["t"] - tk, 3)
+    room.check(f"failover_s <= {o.failover_max:g}", fo["t"] - tk <= o.failover_max, f"{fo['t'] - tk:.3f} s")
+    room.converge(surv, tk, o.converge_max, "failover_settled_s", note=True)
+    msgs = room.say(surv, o.pre_messages, "k", surv)
+    room.deliver("after_kill", msgs)
+    room.chat_report("after_kill", msgs, surv)
+
+
 SCENARIOS = {"converge": sc_converge, "chat": sc_chat, "dm": sc_dm, "hubkill": sc_hubkill,
              "forcehost": sc_forcehost, "partition": sc_partition, "sigstop": sc_sigstop,
-             "soak10": sc_hubkill, "idle": sc_idle}
+             "soak10": sc_hubkill, "idle": sc_idle,
+             "hosts_converge": sc_hosts_converge, "hosts_chat": sc_hosts_chat, "hosts_cut": sc_hosts_cut,
+             "hosts_avahi_restart": sc_hosts_avahi_restart, "hosts_slow": sc_hosts_slow,
+             "hosts_linkdown": sc_hosts_linkdown, "hosts_hostkill": sc_hosts_hostkill}
+MIN_HOSTS = {"hosts_converge": 1, "hosts_chat": 1, "hosts_cut": 2, "hosts_avahi_restart": 2,
+             "hosts_slow": 3, "hosts_linkdown": 2, "hosts_hostkill": 2}
 
 
 # ---- driver
 
 def run_one(o, k, seed, rundir):
     room = Room(o, rundir, seed)
-    room.log(f"run {k}: scenario {o.scenario}, {o.nodes} nodes, {o.discovery}, loss {o.loss:g}, seed {seed}")
+    room.log(f"run {k}: scenario {o.scenario}, {o.nodes} nodes, {o.discovery}, loss {o.loss:g}, seed {seed}"
+             + (f", {o.hosts} hosts" if o.hosts else ", loopback"))
     try:
+        if o.hosts:
+            room.lan = lmhosts.Lan(o.hosts, rundir, run=k, log=room.log)
+            t = time.monotonic()
+            room.lan.up()
+            room.log(f"{o.hosts} hosts up in {time.monotonic() - t:.3f} s: " + ", ".join(
+                f"{h.name} {h.addr} ({h.ns})" for h in room.lan.hosts))
         SCENARIOS[o.scenario](room, o)
+    except lmhosts.LanError as e:
+        room.check("hosts", False, f"simulated LAN: {e}")
     except StepFailed:
         pass
     except NodeCrashed as e:
@@ -769,19 +1204,37 @@ def summarize(runs):
 
 def figure_line(figs):
     """Times and CPU, then lost/duplicated/reordered/gaps and p99 per chat phase."""
-    times = " ".join(f"{k}={v:g}" for k, v in figs.items() if k.endswith(("_s", "_pct")))
+    times = " ".join(f"{k}={v:g}" for k, v in figs.items()
+                     if k.endswith(("_s", "_pct")) or (k.endswith("_ms") and "latency" not in k))
     chat = "; ".join(f"{lab} " + "/".join(f"{figs.get(f'{lab}_{x}', '-'):g}" for x in (
         "lost", "duplicated", "reordered", "seq_gaps")) + f" p99 {figs.get(f'{lab}_latency_p99_ms', 0):g} ms"
         for lab in (k[:-5] for k in figs if k.endswith("_lost")))
     return times + (f"\n      chat lost/dup/reordered/gaps: {chat}" if chat else "")
 
 
+def host_lines(r):
+    """Host mode: one line per host (address, nodes, figures), then info."""
+    out = []
+    for name, h in (r.get("hosts") or {}).items():
+        nodes = ",".join(f"{n}" + (f" {r['nodes'][n]['addr']}:{r['nodes'][n]['port']}" if n in r["nodes"] else "")
+                         for n in h["nodes"])
+        figs = "; ".join(f"{k} " + (" ".join(f"{x}={y:g}" for x, y in v.items()) if isinstance(v, dict)
+                                    else f"{v:g}") for k, v in h["figures"].items())
+        out.append(f"      {name} {h['addr']}: {nodes or '-'}" + (f"  [{figs}]" if figs else ""))
+    for k, v in (r.get("info") or {}).items():
+        out.append(f"      {k}: {json.dumps(v, default=sorted)}")
+    return out
+
+
 def print_summary(o, report):
     runs = report["results"]
-    print(f"lmsim {o.scenario}: {o.nodes} nodes, {o.discovery} discovery, loss {o.loss:g}, "
+    print(f"lmsim {o.scenario}: {report['mode']} mode" + (f", {o.hosts} hosts" if o.hosts else "") +
+          f", {o.nodes} nodes, {o.discovery} discovery, loss {o.loss:g}, "
           f"{len(runs)}/{o.runs} run(s), seed {report['seed']}")
     for r in runs:
         print(f"  run {r['run']}: {'PASS' if r['pass'] else 'FAIL'}  {figure_line(r['figures'])}")
+        for line in host_lines(r):
+            print(line)
         for c in r["checks"]:
             if not c["ok"]:
                 print(f"    {'FAIL' if c['severity'] == 'check' else 'note'} {c['name']}: {c['detail']}")
@@ -797,12 +1250,16 @@ def on_signal(signum, _frame):
 
 
 def parse(argv):
-    p = argparse.ArgumentParser(description="Simulated-node harness for lanmeet (loopback only).")
+    p = argparse.ArgumentParser(description="Simulated-node harness for lanmeet: nodes on loopback, or "
+                                "with --hosts N on N simulated hosts (network namespaces, as root).")
     a = p.add_argument
     a("--binary", default=os.path.join(REPO, "build", "lanmeet"), help="lanmeet binary (default: build/lanmeet)")
     a("--scenario", required=True, choices=sorted(SCENARIOS))
-    a("--nodes", type=int, help="number of nodes (default 4; dm 3, soak10 10)")
-    a("--discovery", choices=("static", "avahi"), default="static")
+    a("--nodes", type=int, help="number of nodes (default 4; dm 3, soak10 10; hosts_* one per host)")
+    a("--hosts", type=int, help="run the nodes on N simulated hosts, round-robin (default: loopback; "
+      "hosts_* scenarios 4)")
+    a("--discovery", choices=("static", "avahi"), help="static --peer lists, or mDNS (default: static on "
+      "loopback, avahi with --hosts)")
     a("--loss", type=float, default=0.0, help="fraction of incoming packets each node drops")
     a("--runs", type=int, default=1)
     a("--report", help="write the JSON report here")
@@ -825,11 +1282,32 @@ def parse(argv):
     a("--idle-cpu-max", type=float, default=5.0, help="percent of one core")
     a("--settle", type=float, default=0.5, help="an agreement must hold this long")
     a("--grace", type=float, default=1.0, help="wait after quit before SIGKILL")
+    a("--republish-max", type=float, default=5.0, help="hosts_avahi_restart bar, s")
+    a("--cut-hold", type=float, default=0.0, help="hosts_cut: keep the LAN cut at least this long, s")
+    a("--restart-host", type=int, default=0, help="hosts_avahi_restart: host to restart (1..N; default the hub's)")
+    a("--browse-every", type=float, default=0.2, help="avahi-browse poll interval, s")
+    a("--browse-timeout", type=float, default=2.0, help="bound on one avahi-browse call, s")
+    a("--slow-rate", default="1mbit", help="hosts_slow: tbf rate of the capped host")
+    a("--slow-rounds", type=int, default=20, help="hosts_slow: messages per node per phase")
+    a("--slow-gap", type=float, default=0.05, help="hosts_slow: pause between rounds, s")
     a("-v", "--verbose", action="store_true", help="print the harness log to stderr")
     o = p.parse_args(argv)
-    o.nodes = o.nodes if o.nodes is not None else DEFAULT_NODES.get(o.scenario, 4)
+    if o.scenario.startswith("hosts_"):
+        o.hosts = o.hosts if o.hosts is not None else 4
+        if o.hosts < MIN_HOSTS[o.scenario]:
+            p.error(f"--scenario {o.scenario} needs --hosts >= {MIN_HOSTS[o.scenario]}")
+    o.hosts = o.hosts or 0
+    if not 0 <= o.hosts <= 16:
+        p.error("--hosts must be 1..16")
+    if not 0 <= o.restart_host <= o.hosts:
+        p.error(f"--restart-host must be 1..{o.hosts} (or 0: the hub's host)")
+    o.discovery = o.discovery or ("avahi" if o.hosts else "static")
+    default = o.hosts if o.scenario.startswith("hosts_") else DEFAULT_NODES.get(o.scenario, 4)
+    o.nodes = o.nodes if o.nodes is not None else default
     if not MIN_NODES.get(o.scenario, 1) <= o.nodes <= 16:
         p.error(f"--scenario {o.scenario} needs {MIN_NODES.get(o.scenario, 1)}..16 nodes")
+    if o.hosts and o.nodes < o.hosts and o.scenario.startswith("hosts_"):
+        p.error(f"--scenario {o.scenario} needs at least one node per host")
     if not 0.0 <= o.loss < 1.0 or o.runs < 1 or o.timeout <= 0 or o.messages < 1 or o.pre_messages < 1:
         p.error("need 0 <= --loss < 1, --runs >= 1, --timeout > 0, --messages and --pre-messages >= 1")
     o.binary = os.path.abspath(o.binary)
@@ -840,10 +1318,17 @@ def parse(argv):
 
 def main(argv=None):
     o = parse(argv)
+    if o.hosts:
+        why = lmhosts.skip_reason()
+        if why:
+            print(f"lmsim: skipped: {why}")
+            return 77
+        lmhosts.sweep_stale(lambda m: print(f"lmsim: {m}", file=sys.stderr))
     seed = o.seed if o.seed is not None else random.SystemRandom().randrange(1 << 31)
     workdir = os.path.abspath(o.workdir) if o.workdir else tempfile.mkdtemp(prefix="lmsim-")
     os.makedirs(workdir, exist_ok=True)
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    sigs = (signal.SIGINT, signal.SIGTERM) + ((signal.SIGHUP,) if o.hosts else ())
+    old = {s: signal.signal(s, on_signal) for s in sigs}
     runs = []
     try:
         for k in range(1, o.runs + 1):
@@ -856,11 +1341,13 @@ def main(argv=None):
         for s, h in old.items():
             signal.signal(s, h)
     ok = len(runs) == o.runs and all(r["pass"] for r in runs) and not STATE["interrupted"]
-    report = {"mode": "loopback", "discovery": o.discovery, "nodes": o.nodes, "scenario": o.scenario,
+    report = {"mode": "hosts" if o.hosts else "loopback", "hosts": o.hosts, "discovery": o.discovery,
+              "nodes": o.nodes, "scenario": o.scenario,
               "runs": o.runs, "loss": o.loss, "seed": seed, "binary": o.binary, "pass": ok,
               "interrupted": STATE["interrupted"], "workdir": workdir,
               "thresholds": {k: getattr(o, k) for k in ("converge_max", "failover_max", "split_max",
-                                                        "heal_max", "idle_cpu_max", "chat_timeout")},
+                                                        "heal_max", "idle_cpu_max", "chat_timeout",
+                                                        "republish_max")},
               "results": runs, "summary": summarize(runs)}
     text = json.dumps(report, indent=1, sort_keys=False, default=sorted)
     with open(os.path.join(workdir, "report.json"), "w") as f:
