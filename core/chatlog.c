@@ -145,13 +145,22 @@ const lm_chat_entry *lm_chatlog_get(const lm_chatlog *log, uint64_t seq)
     return &log->ring[seq % log->cap];
 }
 
-uint32_t lm_chatlog_max_msgid(const lm_chatlog *log, uint64_t origin)
+bool lm_chatlog_has(const lm_chatlog *log, uint64_t origin, uint32_t msgid)
 {
-    uint32_t max = 0;
     for (uint64_t s = log->first; s < log->next; s++) {
         const lm_chat_entry *e = &log->ring[s % log->cap];
-        if (e->origin == origin && e->msgid > max)
-            max = e->msgid;
+        if (e->origin == origin && e->msgid == msgid)
+            return true;
     }
-    return max;
+    return false;
+}
+
+void lm_chatlog_reset(lm_chatlog *log, uint64_t seq)
+{
+    for (uint64_t s = log->first; s < log->next; s++)
+        entry_clear(&log->ring[s % log->cap]);
+    for (size_t i = 0; i < log->nhold; i++)
+        entry_clear(&log->hold[i]);
+    log->nhold = 0;
+    log->first = log->next = seq ? seq : 1;
 }

@@ -49,7 +49,10 @@ uint64_t lm_chatlog_next(const lm_chatlog *log);  /* next seq expected */
 uint64_t lm_chatlog_first(const lm_chatlog *log); /* oldest kept, == next when empty */
 /* Entry with this seq, NULL when not kept. Borrowed until the next offer. */
 const lm_chat_entry *lm_chatlog_get(const lm_chatlog *log, uint64_t seq);
-/* Highest msgid of origin among kept entries, 0 if none. */
-uint32_t lm_chatlog_max_msgid(const lm_chatlog *log, uint64_t origin);
+/* True when the entry (origin, msgid) is kept. */
+bool lm_chatlog_has(const lm_chatlog *log, uint64_t origin, uint32_t msgid);
+/* Forgets everything, held messages too, and expects seq next: the hub's
+ * history took another course than ours (a healed partition). */
+void lm_chatlog_reset(lm_chatlog *log, uint64_t seq);
 
 #endif

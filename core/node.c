@@ -110,26 +110,6 @@ void node_log(lm_node *n, const char *fmt, ...)
             (double)(lm_mono_us() - n->start_us) / 1e6, line);
 }
 
-int link_send(lm_node *n, lm_link *l, uint8_t channel, const lm_msg *m)
-{
-    uint8_t buf[LM_WIRE_MAX];
-    int len = lm_wire_encode(m, buf, sizeof buf);
-    if (len < 0) {
-        node_log(n, "cannot encode %s: %s", lm_wire_type_name(m->type),
-                 lm_strerror(len));
-        return len;
-    }
-    ENetPacket *p = enet_packet_create(buf, (size_t)len,
-                                       ENET_PACKET_FLAG_RELIABLE);
-    if (!p)
-        return LM_ENOMEM;
-    if (enet_peer_send(l->peer, channel, p) < 0) {
-        enet_packet_destroy(p);
-        return LM_EIO;
-    }
-    return 0;
-}
-
 /* ---- test faults: ENet's intercept sees every datagram first ---------- */
 
 static uint64_t rng_next(uint64_t *s)
@@ -221,8 +201,8 @@ lm_node *lm_node_new(const lm_node_config *cfg, int *err)
         strlen(room) > LM_ROOM_MAX || !lm_name_valid(room, strlen(room)))
         return NULL;
     pthread_once(&enet_once, init_enet);
-    if (enet_init_rc != 0) {
-        *err = LM_EIO;
+    if (enet_init_rc != 0 || lm_crypto_init() < 0 || !cfg->identity) {
+        *err = cfg->identity ? LM_EIO : LM_EINVAL;
         return NULL;
     }
 
@@ -238,11 +218,20 @@ lm_node *lm_node_new(const lm_node_config *cfg, int *err)
     n->cfg.name = n->name;
     n->cfg.room = n->room;
     n->cfg.bind = NULL; /* not kept: only used below */
-    n->id = cfg->id;
-    while (n->id == 0)
-        if (getrandom(&n->id, sizeof n->id, 0) != sizeof n->id)
-            n->id = (uint64_t)lm_mono_us() * 0x9E3779B97F4A7C15ULL;
-    n->rng = n->id | 1;
+    n->cfg.password = NULL; /* not kept: only its stretched key */
+    n->identity = *cfg->identity;
+    n->cfg.identity = &n->identity;
+    n->id = n->identity.id;
+    n->private_room = cfg->password && cfg->password[0];
+    int krc = 0;
+    if (n->private_room)
+        krc = lm_room_key_password(n->room, cfg->password, n->room_key);
+    else
+        lm_room_key_open(n->room, n->room_key);
+    n->room_tag = lm_room_tag(n->room);
+    if (getrandom(&n->rng, sizeof n->rng, 0) != sizeof n->rng)
+        n->rng = (uint64_t)lm_mono_us() * 0x9E3779B97F4A7C15ULL;
+    n->rng |= 1;
     n->drop = cfg->test_drop;
     n->start_ms = lm_utc_ms();
     n->start_us = lm_mono_us();
@@ -250,7 +239,7 @@ lm_node *lm_node_new(const lm_node_config *cfg, int *err)
     n->cmds = lm_queue_new(LM_CMD_QUEUE);
     n->events = lm_queue_new(LM_EVENT_QUEUE);
     n->log = lm_chatlog_new(LM_CHATLOG_CAP, room_deliver, n);
-    if (!n->cmds || !n->events || !n->log) {
+    if (!n->cmds || !n->events || !n->log || krc < 0) {
         *err = LM_ENOMEM;
         lm_node_free(n);
         return NULL;
@@ -302,11 +291,16 @@ void lm_node_free(lm_node *n)
     if (!n)
         return;
     lm_node_wait(n);
+    for (size_t i = 0; i < LM_MAX_LINKS; i++)
+        if (n->links[i].used)
+            link_release(&n->links[i]);
     if (n->host)
         enet_host_destroy(n->host);
     room_free(n);
     lm_chatlog_free(n->log);
     lm_queue_free(n->cmds, cmd_free);
+    lm_secure_wipe(n->room_key, sizeof n->room_key);
+    lm_secure_wipe(&n->identity, sizeof n->identity);
     lm_queue_free(n->events, event_drop);
     free(n);
 }
@@ -490,6 +484,9 @@ static void emit_ready(lm_node *n)
     snprintf(ev->name, sizeof ev->name, "%s", n->name);
     snprintf(ev->room, sizeof ev->room, "%s", n->room);
     ev->port = n->port;
+    ev->private_room = n->private_room;
+    snprintf(ev->fingerprint, sizeof ev->fingerprint, "%s",
+             n->identity.fingerprint);
     node_emit(n, ev);
 }
 
@@ -498,8 +495,10 @@ static void say_goodbye(lm_node *n)
 {
     /* "later": queued messages go out before the goodbye */
     for (size_t i = 0; i < LM_MAX_LINKS; i++)
-        if (n->links[i].used)
+        if (n->links[i].used && n->links[i].peer)
             enet_peer_disconnect_later(n->links[i].peer, LM_BYE_QUIT);
+        else if (n->links[i].used)
+            link_release(&n->links[i]);
     enet_host_flush(n->host);
     int64_t until = lm_mono_us() + LM_BYE_LINGER_US;
     ENetEvent ev;
@@ -513,7 +512,7 @@ static void say_goodbye(lm_node *n)
             ev.type == ENET_EVENT_TYPE_DISCONNECT) {
             for (size_t i = 0; i < LM_MAX_LINKS; i++)
                 if (n->links[i].used && n->links[i].peer == ev.peer)
-                    n->links[i].used = false;
+                    link_release(&n->links[i]);
         } else if (ev.type == ENET_EVENT_TYPE_RECEIVE) {
             enet_packet_destroy(ev.packet);
         }
@@ -527,9 +526,12 @@ static void *net_main(void *arg)
     emit_ready(n);
     node_log(n, "id %016" PRIx64 " room '%s' port %u", n->id, n->room,
              n->port);
-    int64_t next_tick = lm_mono_us();
+    int64_t next_tick = lm_mono_us(), last_turn = next_tick;
     while (!atomic_load(&n->stop)) {
         int64_t now = lm_mono_us();
+        if (now - last_turn > LM_STALL_US)
+            room_on_stall(n, now, now - last_turn);
+        last_turn = now;
         if (now >= next_tick) {
             link_tick(n, now);
             room_tick(n, now);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "crypto.h"
 #include "wire.h"
 
 #define LM_VERSION "0.1.0"
@@ -31,7 +32,8 @@ typedef struct lm_node_config {
     uint16_t port;      /* ENet port; 0 picks a free one */
     bool port_fixed;    /* fail rather than try the next ports */
     bool force_host;    /* --host */
-    uint64_t id;        /* 0: random */
+    const lm_identity *identity; /* required; copied. The id derives from it */
+    const char *password; /* NULL or "": an open room */
     bool test_faults;   /* accept test_* commands (harness only) */
     double test_drop;   /* fraction of incoming packets to drop */
 } lm_node_config;
@@ -63,6 +65,8 @@ typedef struct lm_event {
     char addr[32];    /* peer_*: "a.b.c.d:port" */
     char reason[32];  /* peer_left */
     uint16_t port;    /* ready */
+    bool private_room; /* ready: the room has a password */
+    char fingerprint[LM_FINGERPRINT_LEN]; /* ready: of this node's key */
     lm_elect_state st; /* hub */
     /* chat */
     bool direct;      /* a direct message: to[] holds the recipients */

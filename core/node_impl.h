@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 
 #include "chatlog.h"
+#include "crypto.h"
 #include "election.h"
 #include "node.h"
 #include "queue.h"
@@ -22,17 +23,28 @@
 #define LM_MAX_BLOCKS 64
 
 /* Liveness tuned for a LAN (DESIGN.md 10): ping every 200 ms, give up on a
- * peer after 400-1000 ms without an acknowledgement. */
+ * peer after 400-1000 ms without an acknowledgement. ENet starts every
+ * link believing the round trip is 500 ms, so two lost copies of one
+ * command in a link's first seconds used to exceed the 1 s maximum and cut
+ * a live peer (seen at 5 % loss). Starting from a LAN's round trip instead
+ * makes a cut need five or more losses in a row. */
 #define LM_PING_MS 200
 #define LM_TIMEOUT_MIN_MS 400
 #define LM_TIMEOUT_MAX_MS 1000
-#define LM_TIMEOUT_LIMIT 32 /* ENet's default retry doubling cap */
+#define LM_TIMEOUT_LIMIT 16  /* retry doublings before the minimum applies */
+#define LM_INITIAL_RTT_MS 30 /* a LAN's round trip, generously */
 
 #define LM_CLAIM_GRACE_US 1500000 /* a new node listens before electing */
 #define LM_UNKNOWN_HUB_US 3000000 /* a hub nobody can reach counts as gone */
 #define LM_TICK_US 100000         /* housekeeping: dials, election timers */
 #define LM_DIAL_RETRY_US 500000
 #define LM_DIAL_RETRY_MAX_US 4000000
+#define LM_ORPHAN_US 1500000 /* how long a member may wait for its link */
+#define LM_EARLY_MAX 16      /* messages held for a hello still on its way */
+/* A loop turn this late means this node was stopped (SIGSTOP, a laptop
+ * lid): the links that now time out say nothing about the room. */
+#define LM_STALL_US 700000
+#define LM_STALL_GRACE_US 2500000
 
 /* ENet disconnect data: why a link was closed on purpose. */
 enum { LM_BYE_NONE = 0, LM_BYE_QUIT = 1, LM_BYE_REJECT = 2, LM_BYE_DUP = 3 };
@@ -52,7 +64,22 @@ typedef struct lm_link {
     uint32_t ipv4; /* host order, as seen on the socket */
     uint16_t port; /* their listening port, from the hello */
     int64_t opened_us;
+    /* A member whose ENet link the other end closed as a duplicate: it is
+     * still in the room (its other link is on the way) until this time;
+     * peer is NULL meanwhile and sends are dropped. 0: not an orphan. */
+    int64_t orphan_until_us;
     unsigned bad; /* malformed messages from this peer */
+    lm_ephemeral eph;               /* for the hello; wiped once keyed */
+    bool keyed;                     /* hellos swapped, sessions derived */
+    lm_session sess[LM_CH_COUNT];   /* one per channel: ENet orders each alone */
+    /* ENet orders each channel alone, so a chat message sent right after
+     * the other side's hello can overtake it; such messages wait here. */
+    struct {
+        uint8_t channel;
+        uint8_t *data;
+        size_t len;
+    } early[LM_EARLY_MAX];
+    size_t nearly;
 } lm_link;
 
 enum lm_hint_source {
@@ -79,6 +106,11 @@ typedef struct lm_pending {
     int64_t ts;
     char *text;
 } lm_pending;
+
+typedef struct lm_shown {
+    uint64_t origin;
+    uint32_t msgid;
+} lm_shown;
 
 typedef enum lm_cmd_type {
     LM_CMD_SAY,
@@ -110,7 +142,13 @@ struct lm_node {
     char name[LM_NAME_MAX + 1];
     char room[LM_ROOM_MAX + 1];
     char display[LM_NAME_MAX + 16]; /* own name as the room shows it */
-    uint64_t id;
+    uint64_t id; /* lm_id_from_pk(identity.pk) */
+    lm_identity identity;
+    uint8_t room_key[LM_KEY_BYTES];
+    uint64_t room_tag; /* published in the hello: tells rooms apart */
+    bool private_room;
+    bool told_wrong_password; /* the joiner is told once */
+    int64_t last_intruder_us; /* the room is told at most every 10 s */
     int64_t start_ms, start_us;
     ENetHost *host;
     uint16_t port;
@@ -128,6 +166,7 @@ struct lm_node {
     lm_elect_state st;
     uint64_t gone[LM_MAX_GONE];
     size_t ngone, gone_next;
+    int64_t stall_until_us; /* after a stall, losses are not hub losses */
     uint64_t unknown_hub;
     int64_t unknown_since_us;
     bool forced_note_sent;
@@ -139,6 +178,9 @@ struct lm_node {
     lm_pending pending[LM_MAX_PENDING];
     size_t npending;
     uint64_t synced_hub; /* hub we sent our sync request and pending to */
+    /* after histories were joined: messages already shown, not to repeat */
+    lm_shown shown[LM_CHATLOG_CAP];
+    size_t nshown;
     uint64_t acked_upto; /* hub: last seq the deputy holds */
     uint64_t sent_upto;  /* hub: last seq broadcast to every member */
 
@@ -164,17 +206,27 @@ void node_log(lm_node *n, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int link_send(lm_node *n, lm_link *l, uint8_t channel, const lm_msg *m);
 
-/* link.c */
+/* hello.c: the handshake and the seal */
 void link_on_connect(lm_node *n, ENetPeer *peer);
-void link_on_disconnect(lm_node *n, ENetPeer *peer, uint32_t data);
 void link_on_receive(lm_node *n, ENetPeer *peer, uint8_t channel,
                      const uint8_t *data, size_t len);
+
+/* link.c: the mesh */
+void link_on_disconnect(lm_node *n, ENetPeer *peer, uint32_t data);
+lm_link *link_of(ENetPeer *peer);
+lm_link *link_alloc(lm_node *n, ENetPeer *peer, bool dialed);
+void link_tune(ENetPeer *p);
+lm_hint *link_hint_by_addr(lm_node *n, uint32_t ipv4, uint16_t port);
+void link_emit_peer(lm_node *n, lm_link *l, lm_event_type type,
+                    const char *reason);
+void link_send_peers(lm_node *n);
 void link_tick(lm_node *n, int64_t now_us);
 void link_hint(lm_node *n, uint64_t id, uint32_t ipv4, uint16_t port,
                int source);
 void link_forget(lm_node *n, uint64_t id);
 lm_link *link_by_id(lm_node *n, uint64_t id);
 void link_close(lm_node *n, lm_link *l, uint32_t why);
+void link_release(lm_link *l); /* frees the slot and what it holds */
 void link_update_names(lm_node *n);
 const char *node_display_name(lm_node *n, uint64_t id);
 void link_addr_str(uint32_t ipv4, uint16_t port, char *buf, size_t cap);
@@ -182,6 +234,8 @@ void link_addr_str(uint32_t ipv4, uint16_t port, char *buf, size_t cap);
 /* room.c */
 void room_on_member_change(lm_node *n);
 void room_on_peer_gone(lm_node *n, uint64_t id);
+void room_on_relink(lm_node *n, uint64_t id); /* a member's link replaced */
+void room_on_stall(lm_node *n, int64_t now_us, int64_t stalled_us);
 void room_on_message(lm_node *n, lm_link *l, const lm_msg *m);
 void room_tick(lm_node *n, int64_t now_us);
 void room_say(lm_node *n, const char *text);

@@ -93,11 +93,15 @@ static void elect(lm_node *n)
     }
     if (s.term == n->st.term && s.hub == n->st.hub && s.deputy == n->st.deputy)
         return;
+    /* just back from our own stall: follow a hub the links bring back, but
+     * never take the hub because our stale links dropped */
+    if (s.hub == n->id && n->st.hub != n->id && lm_mono_us() < n->stall_until_us)
+        return;
     lm_elect_state old = n->st;
     n->st = s;
     lm_msg m = {.type = LM_MSG_STATE};
     m.u.state.st = s;
-    m.u.state.flags = n->cfg.force_host ? LM_HELLO_FORCED : 0;
+    m.u.state.flags = n->cfg.force_host ? LM_INTRO_FORCED : 0;
     broadcast(n, LM_CH_CONTROL, &m, 0);
     char hub[LM_ID_STR], dep[LM_ID_STR];
     lm_id_format(s.hub, hub);
@@ -117,9 +121,25 @@ void room_on_member_change(lm_node *n)
     check_sync(n);
 }
 
+void room_on_relink(lm_node *n, uint64_t id)
+{
+    if (id == n->synced_hub)
+        n->synced_hub = 0; /* check_sync asks again and hands our pending */
+}
+
+void room_on_stall(lm_node *n, int64_t now, int64_t stalled)
+{
+    node_log(n, "this node did not run for %.1f s; its links will drop and "
+             "come back, and the room's hub is kept", (double)stalled / 1e6);
+    n->stall_until_us = now + LM_STALL_GRACE_US;
+}
+
 void room_on_peer_gone(lm_node *n, uint64_t id)
 {
-    add_gone(n, id);
+    /* after our own stall, a peer that timed out is not known to be gone:
+     * its hub claim stays "unknown" until the links are back */
+    if (lm_mono_us() >= n->stall_until_us)
+        add_gone(n, id);
     if (id == n->synced_hub)
         n->synced_hub = 0;
 }
@@ -198,7 +218,7 @@ static void flush_to_room(lm_node *n)
 static void hub_order(lm_node *n, uint64_t origin, const char *name,
                       uint32_t msgid, int64_t ts, const char *text)
 {
-    if (msgid <= lm_chatlog_max_msgid(n->log, origin))
+    if (lm_chatlog_has(n->log, origin, msgid))
         return; /* handed again after a failover: already ordered */
     lm_chat_entry e = {.seq = lm_chatlog_next(n->log), .origin = origin,
                        .msgid = msgid, .ts = ts, .text = (char *)text};
@@ -248,20 +268,41 @@ static void check_sync(lm_node *n)
     if (!hub)
         return;
     n->synced_hub = n->st.hub;
+    /* our last message and what it was, so the hub can tell whether its
+     * history and ours are one (not so after a healed partition) */
     lm_msg m = {.type = LM_MSG_SYNC_REQ};
     m.u.sync_req.seq = lm_chatlog_next(n->log) - 1;
+    const lm_chat_entry *last = lm_chatlog_get(n->log, m.u.sync_req.seq);
+    if (last) {
+        m.u.sync_req.origin = last->origin;
+        m.u.sync_req.msgid = last->msgid;
+    }
     link_send(n, hub, LM_CH_CHAT, &m);
     hand_pending(n, hub);
 }
 
-static void on_sync_req(lm_node *n, lm_link *l, uint64_t last)
+/* True when the member's last message (seq, origin, msgid) is not ours at
+ * that seq: its history and ours went separate ways. */
+static bool diverged(const lm_node *n, uint64_t seq, uint64_t origin,
+                     uint32_t msgid)
+{
+    if (seq == 0 || seq < lm_chatlog_first(n->log))
+        return false; /* nothing to compare, or older than we keep */
+    const lm_chat_entry *e = lm_chatlog_get(n->log, seq);
+    return !e || e->origin != origin || e->msgid != msgid;
+}
+
+static void on_sync_req(lm_node *n, lm_link *l, const lm_msg *req)
 {
     if (n->st.hub != n->id)
         return;
-    uint64_t first = lm_chatlog_first(n->log);
-    if (last + 1 > first)
-        first = last + 1;
+    uint64_t last = req->u.sync_req.seq;
     lm_msg m = {.type = LM_MSG_SYNC_START};
+    uint64_t first = lm_chatlog_first(n->log);
+    if (diverged(n, last, req->u.sync_req.origin, req->u.sync_req.msgid))
+        m.u.sync_start.flags = LM_SYNC_RESET; /* all of ours, from the start */
+    else if (last + 1 > first)
+        first = last + 1;
     m.u.sync_start.seq = first;
     link_send(n, l, LM_CH_CHAT, &m);
     /* only what the deputy holds; the rest follows as it is released */
@@ -270,6 +311,56 @@ static void on_sync_req(lm_node *n, lm_link *l, uint64_t last)
 }
 
 /* ---- group chat: every node -------------------------------------------- */
+
+static bool was_shown(const lm_node *n, uint64_t origin, uint32_t msgid)
+{
+    for (size_t i = 0; i < n->nshown; i++)
+        if (n->shown[i].origin == origin && n->shown[i].msgid == msgid)
+            return true;
+    return false;
+}
+
+static int by_msgid(const void *a, const void *b)
+{
+    uint32_t x = ((const lm_pending *)a)->msgid;
+    uint32_t y = ((const lm_pending *)b)->msgid;
+    return x < y ? -1 : x > y;
+}
+
+static bool is_pending(const lm_node *n, uint32_t msgid)
+{
+    for (size_t i = 0; i < n->npending; i++)
+        if (n->pending[i].msgid == msgid)
+            return true;
+    return false;
+}
+
+/* The hub's history is not ours: after a partition each half ordered its
+ * own messages. Take the hub's history, showing nobody a message twice,
+ * and hand the hub again every message of ours it lacks, so the halves'
+ * conversations join instead of one of them being lost. */
+static void rejoin_history(lm_node *n, lm_link *hub, uint64_t first)
+{
+    n->nshown = 0;
+    for (uint64_t s = lm_chatlog_first(n->log); s < lm_chatlog_next(n->log);
+         s++) {
+        const lm_chat_entry *e = lm_chatlog_get(n->log, s);
+        if (n->nshown < LM_CHATLOG_CAP)
+            n->shown[n->nshown++] = (lm_shown){e->origin, e->msgid};
+        if (e->origin != n->id || is_pending(n, e->msgid) ||
+            n->npending == LM_MAX_PENDING)
+            continue;
+        char *text = strdup(e->text);
+        if (!text)
+            continue;
+        n->pending[n->npending++] = (lm_pending){e->msgid, e->ts, text};
+    }
+    qsort(n->pending, n->npending, sizeof n->pending[0], by_msgid);
+    node_log(n, "the hub's chat history differs from ours (a healed split): "
+             "joining them, %zu of ours to hand again", n->npending);
+    lm_chatlog_reset(n->log, first);
+    hand_pending(n, hub);
+}
 
 void room_deliver(void *ud, const lm_chat_entry *e)
 {
@@ -284,6 +375,8 @@ void room_deliver(void *ud, const lm_chat_entry *e)
         }
         n->npending = k;
     }
+    if (was_shown(n, e->origin, e->msgid))
+        return; /* shown before the histories were joined */
     lm_event *ev = node_event(n, LM_EV_CHAT);
     if (!ev)
         return;
@@ -325,7 +418,7 @@ void room_on_message(lm_node *n, lm_link *l, const lm_msg *m)
     switch (m->type) {
     case LM_MSG_STATE:
         l->st = m->u.state.st;
-        l->forced = m->u.state.flags & LM_HELLO_FORCED;
+        l->forced = m->u.state.flags & LM_INTRO_FORCED;
         elect(n);
         break;
     case LM_MSG_CHAT_SUBMIT:
@@ -341,10 +434,14 @@ void room_on_message(lm_node *n, lm_link *l, const lm_msg *m)
             release(n, m->u.ack.seq);
         break;
     case LM_MSG_SYNC_REQ:
-        on_sync_req(n, l, m->u.sync_req.seq);
+        on_sync_req(n, l, m);
         break;
     case LM_MSG_SYNC_START:
-        if (l->id == n->st.hub)
+        if (l->id != n->st.hub)
+            break;
+        if (m->u.sync_start.flags & LM_SYNC_RESET)
+            rejoin_history(n, l, m->u.sync_start.seq);
+        else
             lm_chatlog_skip_to(n->log, m->u.sync_start.seq);
         break;
     case LM_MSG_DM:

@@ -10,28 +10,34 @@
  * Layout of each message after its type byte (uN = N-bit unsigned LE,
  * iN = two's complement LE, sN = string with an N-bit length prefix):
  *
- *   HELLO       magic u32, version u16, id u64, start_ms i64, flags u8,
- *               port u16, name s8, room s8, state
+ *   HELLO       magic u32, version u16, flags u8, room_tag u64,
+ *               eph_pk k, id_pk k, sig g
  *   REJECT      code u8, reason s8
  *   STATE       state, flags u8
  *   PEERS       n u8, n x (id u64, ipv4 u32, port u16)
  *   CHAT_SUBMIT msgid u32, ts i64, text s16
  *   CHAT        seq u64, origin u64, msgid u32, ts i64, flags u8,
  *               name s8, text s16
- *   CHAT_ACK, SYNC_REQ, SYNC_START   seq u64
+ *   CHAT_ACK    seq u64
+ *   SYNC_REQ    seq u64, origin u64, msgid u32
+ *   SYNC_START  seq u64, flags u8
  *   DM          msgid u32, ts i64, nto u8, nto x to u64, text s16
+ *   INTRO       start_ms i64, flags u8, port u16, name s8, room s8, state
+ *   SEALED      not decoded here: opaque bytes for the crypto layer
  *
  *   state = term u64, hub u64, deputy u64
+ *   k = LM_KEY_LEN raw bytes, g = LM_SIGNATURE_LEN raw bytes
  *
- * Error codes. Encode: LM_EINVAL for an unknown type, a string that is not
- * valid UTF-8 or not a valid name, or a DM with no recipient; LM_ETOOBIG for
- * a field over its cap (a string with no NUL inside its array, a count over
+ * Error codes. Encode: LM_EINVAL for an unknown type or SEALED, a string that
+ * is not valid UTF-8 or not a valid name, or a DM with no recipient; LM_ETOOBIG
+ * for a field over its cap (a string with no NUL inside its array, a count over
  * LM_MAX_PEERS) or a buffer too small. When a message has both a bad field
  * and too small a buffer, the bad field is reported. Decode: LM_EPROTO for
  * truncated input, trailing bytes, a name or room that holds controls or
- * nothing visible, or a DM with no recipient; LM_EUTF8 for a string that is
- * not valid UTF-8; LM_ETOOBIG for a message over its type's maximum size or
- * a field over its cap (the same fields encode calls LM_ETOOBIG).
+ * nothing visible, a DM with no recipient, or a SEALED packet; LM_EUTF8 for a
+ * string that is not valid UTF-8; LM_ETOOBIG for a message over its type's
+ * maximum size or a field over its cap (the same fields encode calls
+ * LM_ETOOBIG).
  *
  * HELLO is the one place the order is not "size first": its magic and
  * version are read before the size cap is applied, so that a hello from a
@@ -57,28 +63,35 @@
 #define STR16_SIZE(cap) (2 + (cap)) /* u16 length + bytes */
 
 enum {
-    HELLO_MAX = 1 + 4 + 2 + 8 + 8 + 1 + 2 + STR8_SIZE(LM_NAME_MAX) +
-                STR8_SIZE(LM_ROOM_MAX) + STATE_SIZE,
+    HELLO_MAX = 1 + 4 + 2 + 1 + 8 + 2 * LM_KEY_LEN + LM_SIGNATURE_LEN,
     REJECT_MAX = 1 + 1 + STR8_SIZE(LM_REASON_MAX),
     STATE_MAX = 1 + STATE_SIZE + 1,
     PEERS_MAX = 1 + 1 + LM_MAX_PEERS * PEER_SIZE,
     SUBMIT_MAX = 1 + 4 + 8 + STR16_SIZE(LM_TEXT_MAX),
     CHAT_MAX = 1 + 8 + 8 + 4 + 8 + 1 + STR8_SIZE(LM_NAME_MAX) +
                STR16_SIZE(LM_TEXT_MAX),
-    SEQ_MAX = 1 + 8,
+    ACK_MAX = 1 + 8,
+    SYNC_REQ_MAX = 1 + 8 + 8 + 4,
+    SYNC_START_MAX = 1 + 8 + 1,
     DM_MAX = 1 + 4 + 8 + 1 + LM_MAX_PEERS * 8 + STR16_SIZE(LM_TEXT_MAX),
+    INTRO_MAX = 1 + 8 + 1 + 2 + STR8_SIZE(LM_NAME_MAX) +
+                STR8_SIZE(LM_ROOM_MAX) + STATE_SIZE,
 };
 
 _Static_assert(HELLO_MAX <= LM_WIRE_MAX && REJECT_MAX <= LM_WIRE_MAX &&
                    STATE_MAX <= LM_WIRE_MAX && PEERS_MAX <= LM_WIRE_MAX &&
                    SUBMIT_MAX <= LM_WIRE_MAX && CHAT_MAX <= LM_WIRE_MAX &&
-                   SEQ_MAX <= LM_WIRE_MAX && DM_MAX <= LM_WIRE_MAX,
+                   ACK_MAX <= LM_WIRE_MAX && SYNC_REQ_MAX <= LM_WIRE_MAX &&
+                   SYNC_START_MAX <= LM_WIRE_MAX && DM_MAX <= LM_WIRE_MAX &&
+                   INTRO_MAX <= LM_WIRE_MAX,
                "a message type is larger than LM_WIRE_MAX");
 _Static_assert(LM_MAX_PEERS <= UINT8_MAX, "peer counts are one byte");
 _Static_assert(LM_NAME_MAX <= UINT8_MAX && LM_ROOM_MAX <= UINT8_MAX &&
                    LM_REASON_MAX <= UINT8_MAX && LM_TEXT_MAX <= UINT16_MAX,
                "string caps must fit their length prefix");
 
+/* SEALED has a name but no size: a size of 0 is what keeps encode and
+ * decode off it. */
 static const struct {
     const char *name;
     size_t max;
@@ -89,10 +102,12 @@ static const struct {
     [LM_MSG_PEERS] = {"peers", PEERS_MAX},
     [LM_MSG_CHAT_SUBMIT] = {"chat_submit", SUBMIT_MAX},
     [LM_MSG_CHAT] = {"chat", CHAT_MAX},
-    [LM_MSG_CHAT_ACK] = {"chat_ack", SEQ_MAX},
-    [LM_MSG_SYNC_REQ] = {"sync_req", SEQ_MAX},
-    [LM_MSG_SYNC_START] = {"sync_start", SEQ_MAX},
+    [LM_MSG_CHAT_ACK] = {"chat_ack", ACK_MAX},
+    [LM_MSG_SYNC_REQ] = {"sync_req", SYNC_REQ_MAX},
+    [LM_MSG_SYNC_START] = {"sync_start", SYNC_START_MAX},
     [LM_MSG_DM] = {"dm", DM_MAX},
+    [LM_MSG_INTRO] = {"intro", INTRO_MAX},
+    [LM_MSG_SEALED] = {"sealed", 0},
 };
 
 size_t lm_wire_max_size(uint8_t type)
@@ -124,13 +139,17 @@ static const strspec TEXT = {2, LM_TEXT_MAX, false};
 
 /* The codec relies on each array being exactly cap + 1 bytes. */
 #define FIELD_SIZE(f) sizeof(((lm_msg *)0)->u.f)
-_Static_assert(FIELD_SIZE(hello.name) == LM_NAME_MAX + 1, "hello.name");
-_Static_assert(FIELD_SIZE(hello.room) == LM_ROOM_MAX + 1, "hello.room");
+_Static_assert(FIELD_SIZE(intro.name) == LM_NAME_MAX + 1, "intro.name");
+_Static_assert(FIELD_SIZE(intro.room) == LM_ROOM_MAX + 1, "intro.room");
 _Static_assert(FIELD_SIZE(reject.reason) == LM_REASON_MAX + 1, "reason");
 _Static_assert(FIELD_SIZE(submit.text) == LM_TEXT_MAX + 1, "submit.text");
 _Static_assert(FIELD_SIZE(chat.name) == LM_NAME_MAX + 1, "chat.name");
 _Static_assert(FIELD_SIZE(chat.text) == LM_TEXT_MAX + 1, "chat.text");
 _Static_assert(FIELD_SIZE(dm.text) == LM_TEXT_MAX + 1, "dm.text");
+/* ...and on the key arrays being exactly their wire length. */
+_Static_assert(FIELD_SIZE(hello.eph_pk) == LM_KEY_LEN, "hello.eph_pk");
+_Static_assert(FIELD_SIZE(hello.id_pk) == LM_KEY_LEN, "hello.id_pk");
+_Static_assert(FIELD_SIZE(hello.sig) == LM_SIGNATURE_LEN, "hello.sig");
 
 /* ---- writer ----------------------------------------------------------- */
 
@@ -279,6 +298,15 @@ static void rd_str(reader *r, const strspec *sp, char *out)
     out[n] = '\0';
 }
 
+/* Copies exactly n raw bytes into out, which holds n; out is left as it
+ * was on error. */
+static void rd_raw(reader *r, uint8_t *out, size_t n)
+{
+    const uint8_t *q = rd_bytes(r, n);
+    if (q)
+        memcpy(out, q, n);
+}
+
 static void rd_state(reader *r, lm_elect_state *st)
 {
     st->term = rd_u64(r);
@@ -316,13 +344,11 @@ static void encode_body(writer *w, const lm_msg *m)
     case LM_MSG_HELLO:
         wr_u32(w, m->u.hello.magic);
         wr_u16(w, m->u.hello.version);
-        wr_u64(w, m->u.hello.id);
-        wr_i64(w, m->u.hello.start_ms);
         wr_u8(w, m->u.hello.flags);
-        wr_u16(w, m->u.hello.port);
-        wr_str(w, &NAME, m->u.hello.name);
-        wr_str(w, &ROOM, m->u.hello.room);
-        wr_state(w, &m->u.hello.st);
+        wr_u64(w, m->u.hello.room_tag);
+        wr_bytes(w, m->u.hello.eph_pk, LM_KEY_LEN);
+        wr_bytes(w, m->u.hello.id_pk, LM_KEY_LEN);
+        wr_bytes(w, m->u.hello.sig, LM_SIGNATURE_LEN);
         break;
     case LM_MSG_REJECT:
         wr_u8(w, m->u.reject.code);
@@ -355,10 +381,16 @@ static void encode_body(writer *w, const lm_msg *m)
         wr_str(w, &TEXT, m->u.chat.text);
         break;
     case LM_MSG_CHAT_ACK:
-    case LM_MSG_SYNC_REQ:
-    case LM_MSG_SYNC_START:
-        /* ack, sync_req and sync_start share one struct in the union */
         wr_u64(w, m->u.ack.seq);
+        break;
+    case LM_MSG_SYNC_REQ:
+        wr_u64(w, m->u.sync_req.seq);
+        wr_u64(w, m->u.sync_req.origin);
+        wr_u32(w, m->u.sync_req.msgid);
+        break;
+    case LM_MSG_SYNC_START:
+        wr_u64(w, m->u.sync_start.seq);
+        wr_u8(w, m->u.sync_start.flags);
         break;
     case LM_MSG_DM:
         wr_u32(w, m->u.dm.msgid);
@@ -367,6 +399,14 @@ static void encode_body(writer *w, const lm_msg *m)
         for (size_t i = 0; i < m->u.dm.nto && i < LM_MAX_PEERS; i++)
             wr_u64(w, m->u.dm.to[i]);
         wr_str(w, &TEXT, m->u.dm.text);
+        break;
+    case LM_MSG_INTRO:
+        wr_i64(w, m->u.intro.start_ms);
+        wr_u8(w, m->u.intro.flags);
+        wr_u16(w, m->u.intro.port);
+        wr_str(w, &NAME, m->u.intro.name);
+        wr_str(w, &ROOM, m->u.intro.room);
+        wr_state(w, &m->u.intro.st);
         break;
     }
 }
@@ -396,13 +436,11 @@ static void decode_body(reader *r, lm_msg *m)
 {
     switch (m->type) {
     case LM_MSG_HELLO: /* magic and version were read by the caller */
-        m->u.hello.id = rd_u64(r);
-        m->u.hello.start_ms = rd_i64(r);
         m->u.hello.flags = rd_u8(r);
-        m->u.hello.port = rd_u16(r);
-        rd_str(r, &NAME, m->u.hello.name);
-        rd_str(r, &ROOM, m->u.hello.room);
-        rd_state(r, &m->u.hello.st);
+        m->u.hello.room_tag = rd_u64(r);
+        rd_raw(r, m->u.hello.eph_pk, LM_KEY_LEN);
+        rd_raw(r, m->u.hello.id_pk, LM_KEY_LEN);
+        rd_raw(r, m->u.hello.sig, LM_SIGNATURE_LEN);
         break;
     case LM_MSG_REJECT:
         m->u.reject.code = rd_u8(r);
@@ -435,9 +473,16 @@ static void decode_body(reader *r, lm_msg *m)
         rd_str(r, &TEXT, m->u.chat.text);
         break;
     case LM_MSG_CHAT_ACK:
-    case LM_MSG_SYNC_REQ:
-    case LM_MSG_SYNC_START:
         m->u.ack.seq = rd_u64(r);
+        break;
+    case LM_MSG_SYNC_REQ:
+        m->u.sync_req.seq = rd_u64(r);
+        m->u.sync_req.origin = rd_u64(r);
+        m->u.sync_req.msgid = rd_u32(r);
+        break;
+    case LM_MSG_SYNC_START:
+        m->u.sync_start.seq = rd_u64(r);
+        m->u.sync_start.flags = rd_u8(r);
         break;
     case LM_MSG_DM:
         m->u.dm.msgid = rd_u32(r);
@@ -446,6 +491,14 @@ static void decode_body(reader *r, lm_msg *m)
         for (size_t i = 0; i < m->u.dm.nto; i++)
             m->u.dm.to[i] = rd_u64(r);
         rd_str(r, &TEXT, m->u.dm.text);
+        break;
+    case LM_MSG_INTRO:
+        m->u.intro.start_ms = rd_i64(r);
+        m->u.intro.flags = rd_u8(r);
+        m->u.intro.port = rd_u16(r);
+        rd_str(r, &NAME, m->u.intro.name);
+        rd_str(r, &ROOM, m->u.intro.room);
+        rd_state(r, &m->u.intro.st);
         break;
     }
 }
@@ -459,6 +512,8 @@ int lm_wire_decode(const uint8_t *buf, size_t len, lm_msg *m)
         return LM_EPROTO;
 
     uint8_t type = buf[0];
+    if (type == LM_MSG_SEALED)
+        return LM_EPROTO; /* the caller opens sealed packets, not us */
     size_t max = lm_wire_max_size(type);
     if (max == 0)
         return LM_EUNKNOWN;

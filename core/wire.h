@@ -9,6 +9,15 @@
  *
  * lm_msg is a plain value: the decoder copies everything it keeps into the
  * struct, so it borrows nothing from the packet once lm_wire_decode returns.
+ *
+ * A link opens with a key exchange: HELLO goes in the clear and carries
+ * only keys, a signature and a tag for the room; everything else about the
+ * sender (its name, room, port, election state) follows in an INTRO sent
+ * sealed. A sealed packet is the byte LM_MSG_SEALED followed by opaque
+ * bytes made by the crypto layer: the codec never decodes it, so the
+ * caller must look at the first byte and open a sealed packet itself
+ * before calling lm_wire_decode on what is inside. lm_wire_decode refuses
+ * a sealed packet with LM_EPROTO, since it is never a plain message.
  */
 #ifndef LM_WIRE_H
 #define LM_WIRE_H
@@ -26,6 +35,10 @@
 #define LM_MAX_PEERS 64    /* nodes in one room, self included */
 #define LM_WIRE_MAX 8192   /* no message of this protocol is larger */
 
+/* Sizes the crypto layer fixes; wire.h does not include crypto.h. */
+#define LM_KEY_LEN 32       /* bytes of a public key in a hello */
+#define LM_SIGNATURE_LEN 64 /* bytes of the signature in a hello */
+
 /* ENet channels, fixed for the protocol so media can plug in later. */
 enum lm_channel {
     LM_CH_CONTROL = 0, /* reliable: hello, election, peer lists */
@@ -38,7 +51,8 @@ enum lm_channel {
 };
 
 enum lm_msg_type {
-    LM_MSG_HELLO = 1,       /* first message on every link, both ways */
+    LM_MSG_HELLO = 1,       /* first message on every link, both ways:
+                               the plaintext half of the key exchange */
     LM_MSG_REJECT = 2,      /* why a link is refused, then disconnect */
     LM_MSG_STATE = 3,       /* election state: term, hub, deputy */
     LM_MSG_PEERS = 4,       /* the peers this node is linked to */
@@ -48,6 +62,9 @@ enum lm_msg_type {
     LM_MSG_SYNC_REQ = 8,    /* member -> hub: send me what follows seq */
     LM_MSG_SYNC_START = 9,  /* hub -> member: history starts at this seq */
     LM_MSG_DM = 10,         /* sender -> each recipient, never via hub */
+    LM_MSG_INTRO = 11,      /* sealed second half of the hello, both ways */
+    LM_MSG_SEALED = 12,     /* framing only: opaque bytes for the crypto
+                               layer; never decoded here (see above) */
     LM_MSG_TYPE_END
 };
 
@@ -59,8 +76,11 @@ enum lm_reject_code {
     LM_REJECT_FULL = 5,      /* room at LM_MAX_PEERS */
 };
 
-#define LM_HELLO_FORCED 0x01 /* started with --host */
-#define LM_CHAT_HISTORY 0x01 /* sent as history, not live */
+#define LM_HELLO_PRIVATE 0x01 /* the sender's room has a password */
+#define LM_INTRO_FORCED 0x01  /* started with --host */
+#define LM_CHAT_HISTORY 0x01  /* sent as history, not live */
+/* The hub's history differs from the member's: drop yours, take mine. */
+#define LM_SYNC_RESET 0x01
 
 typedef struct lm_elect_state {
     uint64_t term;   /* raised by every election; 0 before the first */
@@ -80,13 +100,11 @@ typedef struct lm_msg {
         struct {
             uint32_t magic;
             uint16_t version;
-            uint64_t id;
-            int64_t start_ms; /* UTC ms the node started: orders equal names */
-            uint8_t flags;    /* LM_HELLO_* */
-            uint16_t port;    /* the sender's own ENet port */
-            char name[LM_NAME_MAX + 1];
-            char room[LM_ROOM_MAX + 1];
-            lm_elect_state st;
+            uint8_t flags;     /* LM_HELLO_* */
+            uint64_t room_tag; /* names the room without revealing it */
+            uint8_t eph_pk[LM_KEY_LEN]; /* ephemeral key for this link */
+            uint8_t id_pk[LM_KEY_LEN];  /* the sender's long-term identity */
+            uint8_t sig[LM_SIGNATURE_LEN];
         } hello;
         struct {
             uint8_t code; /* lm_reject_code */
@@ -94,7 +112,7 @@ typedef struct lm_msg {
         } reject;
         struct {
             lm_elect_state st;
-            uint8_t flags; /* LM_HELLO_FORCED */
+            uint8_t flags; /* LM_INTRO_FORCED */
         } state;
         struct {
             uint8_t n;
@@ -116,7 +134,16 @@ typedef struct lm_msg {
         } chat;
         struct {
             uint64_t seq;
-        } ack, sync_req, sync_start;
+        } ack;
+        struct {
+            uint64_t seq;    /* the member's last sequence number */
+            uint64_t origin; /* (origin, msgid) of its entry at seq, */
+            uint32_t msgid;  /* all three 0 when it has none */
+        } sync_req;
+        struct {
+            uint64_t seq;
+            uint8_t flags; /* LM_SYNC_RESET */
+        } sync_start;
         struct {
             uint32_t msgid;
             int64_t ts;
@@ -124,6 +151,14 @@ typedef struct lm_msg {
             uint64_t to[LM_MAX_PEERS];
             char text[LM_TEXT_MAX + 1];
         } dm;
+        struct {
+            int64_t start_ms; /* UTC ms the node started: orders equal names */
+            uint8_t flags;    /* LM_INTRO_* */
+            uint16_t port;    /* the sender's own ENet port */
+            char name[LM_NAME_MAX + 1];
+            char room[LM_ROOM_MAX + 1];
+            lm_elect_state st;
+        } intro;
     } u;
 } lm_msg;
 
@@ -133,13 +168,15 @@ typedef struct lm_msg {
 int lm_wire_encode(const lm_msg *m, uint8_t *buf, size_t cap);
 
 /* Decodes len bytes into *m. Returns 0, LM_EPROTO for malformed or
- * truncated input or trailing bytes, LM_EUTF8 for bad text, LM_ETOOBIG over
+ * truncated input, trailing bytes or a sealed packet (LM_MSG_SEALED: the
+ * caller opens those first), LM_EUTF8 for bad text, LM_ETOOBIG over
  * the type's cap, LM_EUNKNOWN for a type this version does not know.
  * A HELLO whose magic or version differs decodes only magic and version and
  * returns LM_EVERSION, so the caller can say which version it met. */
 int lm_wire_decode(const uint8_t *buf, size_t len, lm_msg *m);
 
-/* Largest encoded size of a message of this type, 0 for unknown types. */
+/* Largest encoded size of a message of this type, 0 for unknown types and
+ * for LM_MSG_SEALED, whose size is the crypto layer's business. */
 size_t lm_wire_max_size(uint8_t type);
 
 const char *lm_wire_type_name(uint8_t type);

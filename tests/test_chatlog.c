@@ -37,8 +37,9 @@ static void test_in_order(void)
     CHECK_EQ_INT(lm_chatlog_offer(log, &dup), 0);
     CHECK_EQ_INT(lm_chatlog_next(log), 6);
     CHECK_EQ_INT(lm_chatlog_first(log), 1);
-    CHECK_EQ_INT(lm_chatlog_max_msgid(log, 7), 5);
-    CHECK_EQ_INT(lm_chatlog_max_msgid(log, 8), 0);
+    CHECK(lm_chatlog_has(log, 7, 5));
+    CHECK(!lm_chatlog_has(log, 7, 6));
+    CHECK(!lm_chatlog_has(log, 8, 1));
     CHECK(lm_chatlog_get(log, 3) != NULL);
     CHECK(lm_chatlog_get(log, 6) == NULL);
     lm_chatlog_free(log);
@@ -96,6 +97,26 @@ static void test_skip_to(void)
     lm_chatlog_free(log);
 }
 
+static void test_reset(void)
+{
+    ndelivered = 0;
+    lm_chatlog *log = lm_chatlog_new(10, on_deliver, NULL);
+    lm_chat_entry e1 = entry(1, 1, 1), e2 = entry(2, 1, 2),
+                  e9 = entry(9, 2, 9), e5 = entry(5, 3, 1);
+    lm_chatlog_offer(log, &e1);
+    lm_chatlog_offer(log, &e2);
+    lm_chatlog_offer(log, &e9); /* held */
+    lm_chatlog_reset(log, 5);
+    CHECK_EQ_INT(lm_chatlog_next(log), 5);
+    CHECK_EQ_INT(lm_chatlog_first(log), 5);
+    CHECK(!lm_chatlog_has(log, 1, 1));
+    lm_chatlog_offer(log, &e5);
+    CHECK_EQ_INT(ndelivered, 3);
+    CHECK_EQ_INT(delivered[2], 5);
+    CHECK(lm_chatlog_has(log, 3, 1));
+    lm_chatlog_free(log);
+}
+
 static void test_hold_is_bounded(void)
 {
     ndelivered = 0;
@@ -117,6 +138,7 @@ int main(void)
     RUN(test_out_of_order_held);
     RUN(test_cap_keeps_last);
     RUN(test_skip_to);
+    RUN(test_reset);
     RUN(test_hold_is_bounded);
     return check_report();
 }

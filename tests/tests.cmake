@@ -12,6 +12,7 @@ lm_unit_test(test_wire)
 lm_unit_test(test_text)
 lm_unit_test(test_election)
 lm_unit_test(test_chatlog)
+lm_unit_test(test_crypto)
 lm_unit_test(test_command ui/command.c ui/json.c)
 
 # The Avahi backend against a real avahi-daemon, inside a network namespace
@@ -45,16 +46,39 @@ if(PYTHON3)
   lm_sim_test(partition --nodes 6 --discovery static --scenario partition)
   lm_sim_test(sigstop --nodes 4 --discovery static --scenario sigstop)
   lm_sim_test(soak10 --nodes 10 --discovery static --scenario soak10)
+  lm_sim_test(partition_uneven --nodes 5 --discovery static --scenario partition)
   lm_sim_avahi_test(avahi_converge --nodes 5 --discovery avahi --scenario converge)
   lm_sim_avahi_test(avahi_chat --nodes 5 --discovery avahi --scenario chat)
+
+  # A LAN in a box: simulated hosts in network namespaces on a bridge, each
+  # with its own D-Bus bus and avahi-daemon (77 = skipped: no root/netns).
+  function(lm_sim_hosts_test name)
+    add_test(NAME sim_${name} COMMAND ${LMSIM} ${ARGN})
+    set_tests_properties(sim_${name} PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE
+                         SKIP_RETURN_CODE 77)
+  endfunction()
+  lm_sim_hosts_test(hosts_converge --hosts 4 --scenario hosts_converge)
+  lm_sim_hosts_test(hosts_chat --hosts 4 --scenario hosts_chat)
+  lm_sim_hosts_test(hosts_cut --hosts 4 --scenario hosts_cut)
+  lm_sim_hosts_test(hosts_cut_uneven --hosts 3 --nodes 6 --scenario hosts_cut)
+  lm_sim_hosts_test(hosts_avahi_restart --hosts 4 --scenario hosts_avahi_restart)
+  lm_sim_hosts_test(hosts_slow --hosts 4 --scenario hosts_slow)
+
+  # A misbehaving peer against a live room.
+  add_test(NAME sim_hostile
+           COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/hostile.py
+                   --binary $<TARGET_FILE:lanmeet> --poke $<TARGET_FILE:lmpoke>)
+  set_tests_properties(sim_hostile PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE)
 endif()
 
 if(LM_FUZZ)
-  add_executable(fuzz_wire tests/fuzz/fuzz_wire.c)
-  target_include_directories(fuzz_wire PRIVATE core)
-  target_link_libraries(fuzz_wire PRIVATE lmcore)
-  target_compile_options(fuzz_wire PRIVATE -fsanitize=fuzzer)
-  target_link_options(fuzz_wire PRIVATE -fsanitize=fuzzer)
+  foreach(target wire open)
+    add_executable(fuzz_${target} tests/fuzz/fuzz_${target}.c)
+    target_include_directories(fuzz_${target} PRIVATE core tests/fuzz)
+    target_link_libraries(fuzz_${target} PRIVATE lmcore)
+    target_compile_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
+    target_link_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
+  endforeach()
 endif()
 
 # A misbehaving peer for the harness's hostile scenario.

@@ -3,7 +3,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "crypto.h"
 #include "err.h"
 #include "election.h"
 #include "wire.h"
@@ -50,13 +52,53 @@ static void publish(lm_app *app)
     }
 }
 
+/* This node's long-term key: the one in the config directory, unless
+ * another lanmeet on this machine holds it (then a fresh one, said once). */
+static int load_identity(lm_app *app, const char *where, char *why, size_t cap)
+{
+    app->identity_lock = -1;
+    if (lm_crypto_init() < 0) {
+        snprintf(why, cap, "cannot initialise libsodium");
+        return LM_EIO;
+    }
+    if (where && strcmp(where, "ephemeral") == 0) {
+        lm_identity_generate(&app->identity);
+        return 0;
+    }
+    char busy[256];
+    int rc = lm_identity_lock(where, &app->identity_lock, busy, sizeof busy);
+    if (rc == LM_EFULL) {
+        fprintf(stderr, "lanmeet: %s; using a temporary identity for this "
+                "run\n", busy);
+        lm_identity_generate(&app->identity);
+        return 0;
+    }
+    if (rc < 0) {
+        snprintf(why, cap, "%s", busy);
+        return rc;
+    }
+    return lm_identity_load(where, &app->identity, why, cap);
+}
+
 int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
 {
     memset(app, 0, sizeof *app);
-    int err = 0;
-    app->node = lm_node_new(&cfg->node, &err);
+    int err = load_identity(app, cfg->identity, why, cap);
+    if (err < 0) {
+        if (app->identity_lock >= 0)
+            close(app->identity_lock);
+        return err;
+    }
+    lm_node_config nc = cfg->node;
+    nc.identity = &app->identity;
+    app->node = lm_node_new(&nc, &err);
     if (!app->node) {
-        if (err == LM_EIO)
+        if (app->identity_lock >= 0)
+            close(app->identity_lock);
+        if (err == LM_ENOMEM && nc.password)
+            snprintf(why, cap, "not enough memory to stretch the password "
+                     "(Argon2id needs 64 MiB)");
+        else if (err == LM_EIO)
             snprintf(why, cap, "cannot open a UDP port for ENet%s",
                      cfg->node.port ? " (is the port taken? try --port 0)" : "");
         else
@@ -75,8 +117,7 @@ int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
         app->disc[n] = app->ops[n]->open(cfg->peers, &app->cb, &err);
         if (!app->disc[n]) {
             snprintf(why, cap, "bad --peer list '%s'", cfg->peers);
-            lm_node_free(app->node);
-            app->node = NULL;
+            lm_app_close(app);
             return err ? err : LM_EINVAL;
         }
         n++;
@@ -121,4 +162,8 @@ void lm_app_close(lm_app *app)
     }
     lm_node_free(app->node);
     app->node = NULL;
+    lm_secure_wipe(&app->identity, sizeof app->identity);
+    if (app->identity_lock >= 0)
+        close(app->identity_lock);
+    app->identity_lock = -1;
 }

@@ -17,6 +17,9 @@ typedef struct lm_app_config {
     lm_node_config node;
     bool mdns;         /* use the Avahi backend */
     const char *peers; /* comma-separated HOST[:PORT] list, or NULL */
+    /* where the identity lives: NULL for the config directory, or
+     * "ephemeral" for a fresh one each run */
+    const char *identity;
 } lm_app_config;
 
 typedef struct lm_app {
@@ -28,6 +31,8 @@ typedef struct lm_app {
     char room[LM_ROOM_MAX + 1];
     char role[16];
     uint64_t term;
+    lm_identity identity;
+    int identity_lock; /* held while the app runs; -1 when none */
 } lm_app;
 
 /* Returns 0, or a negative code with a sentence for the user in why. */

@@ -59,6 +59,8 @@ char *lm_headless_event_json(const lm_event *ev)
         lm_json_str(&j, "room", ev->room);
         lm_json_int(&j, "port", ev->port);
         lm_json_str(&j, "version", LM_VERSION);
+        lm_json_str(&j, "fingerprint", ev->fingerprint);
+        lm_json_bool(&j, "private", ev->private_room);
         break;
     case LM_EV_PEER_JOINED:
     case LM_EV_PEER_LEFT:
@@ -122,8 +124,9 @@ static void print_text(const lm_event *ev)
     lm_id_format(ev->id, id);
     switch (ev->type) {
     case LM_EV_READY:
-        printf("* you are %s (id %s) in room '%s', port %u\n", ev->name, id,
-               ev->room, ev->port);
+        printf("* you are %s (id %s, key %s) in %s room '%s', port %u\n",
+               ev->name, id, ev->fingerprint,
+               ev->private_room ? "private" : "open", ev->room, ev->port);
         break;
     case LM_EV_PEER_JOINED:
         printf("* %s joined from %s\n", ev->name, ev->addr);

@@ -39,7 +39,12 @@ static void usage(FILE *f)
 "      --no-mdns          do not publish or browse with Avahi\n"
 "      --headless         no window: commands on stdin, events on stdout\n"
 "      --events FORMAT    json (one object per line) or text (default)\n"
-"      --id HEX           use this node id (1-16 hex digits; for tests)\n"
+"      --password PASS    make the room private: only nodes with the same\n"
+"                         password join, see or read it. Better: set\n"
+"                         LANMEET_PASSWORD (not visible to other users)\n"
+"      --identity DIR     keep this node's key in DIR (default\n"
+"                         $XDG_CONFIG_HOME/lanmeet or ~/.config/lanmeet);\n"
+"                         'ephemeral' makes a new one each run\n"
 "      --test-faults      accept the test_* commands (for the test harness)\n"
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
@@ -83,7 +88,7 @@ static void default_name(char *buf, size_t cap)
 int main(int argc, char **argv)
 {
     enum { O_HOST = 256, O_PORT, O_BIND, O_NO_MDNS, O_HEADLESS, O_EVENTS,
-           O_ID, O_TEST_FAULTS };
+           O_PASSWORD, O_IDENTITY, O_TEST_FAULTS };
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'},
         {"room", required_argument, NULL, 'r'},
@@ -94,7 +99,8 @@ int main(int argc, char **argv)
         {"no-mdns", no_argument, NULL, O_NO_MDNS},
         {"headless", no_argument, NULL, O_HEADLESS},
         {"events", required_argument, NULL, O_EVENTS},
-        {"id", required_argument, NULL, O_ID},
+        {"password", required_argument, NULL, O_PASSWORD},
+        {"identity", required_argument, NULL, O_IDENTITY},
         {"test-faults", no_argument, NULL, O_TEST_FAULTS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -144,12 +150,8 @@ int main(int argc, char **argv)
             }
             json = strcmp(optarg, "json") == 0;
             break;
-        case O_ID:
-            if (lm_id_parse(optarg, &cfg.node.id) < 0 || cfg.node.id == 0) {
-                fprintf(stderr, "lanmeet: --id takes 1-16 hex digits, not 0\n");
-                return 2;
-            }
-            break;
+        case O_PASSWORD: cfg.node.password = optarg; break;
+        case O_IDENTITY: cfg.identity = optarg; break;
         case O_TEST_FAULTS: cfg.node.test_faults = true; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("lanmeet %s (protocol %d)\n", LM_VERSION,
@@ -169,6 +171,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "lanmeet: the window is not built yet; running in "
                 "the terminal (type to chat, /who, /quit)\n");
     cfg.peers = peers[0] ? peers : NULL;
+    if (!cfg.node.password)
+        cfg.node.password = getenv("LANMEET_PASSWORD");
 
     /* SIGINT/SIGTERM go to the front end's signalfd: block them before any
      * thread starts so every thread inherits the mask. */

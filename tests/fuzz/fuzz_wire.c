@@ -5,7 +5,9 @@
  * and because the format has exactly one encoding per message (fixed
  * widths, exact length prefixes, no padding, no trailing bytes), encoding
  * must give back the very input; decoding that must succeed once more and
- * encode to the same bytes. Any break in that chain aborts.
+ * encode to the same bytes. Any break in that chain aborts. A packet that
+ * starts with LM_MSG_SEALED belongs to the crypto layer and must always be
+ * refused as LM_EPROTO, whatever follows.
  *
  * Build: clang -g -fsanitize=fuzzer,address,undefined -Icore core/wire.c \
  *        core/text.c core/err.c tests/fuzz/fuzz_wire.c -o fuzz_wire
@@ -19,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "err.h"
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,7 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static lm_msg m, again;
     static uint8_t buf[LM_WIRE_MAX], buf2[LM_WIRE_MAX];
 
-    if (lm_wire_decode(data, size, &m) != 0)
+    int rc = lm_wire_decode(data, size, &m);
+    if (size > 0 && data[0] == LM_MSG_SEALED && rc != LM_EPROTO)
+        abort(); /* sealed packets are never plain messages */
+    if (rc != 0)
         return 0;
 
     int len = lm_wire_encode(&m, buf, sizeof buf);

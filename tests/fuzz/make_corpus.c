@@ -1,5 +1,6 @@
 /* make_corpus.c - writes the seed corpus for fuzz_wire: one valid
- * encoding of each message type, as DIR/NN_name.bin.
+ * encoding of each message type, as DIR/NN_name.bin. LM_MSG_SEALED gets
+ * no seed: it is framing for the crypto layer and never decodes.
  *
  * Usage: make_corpus DIR   (DIR is created if missing, not its parents)
  * The seeds are committed in tests/fuzz/corpus/wire; rerun this after a
@@ -23,13 +24,14 @@ static void seed(uint8_t type, lm_msg *m)
     case LM_MSG_HELLO:
         m->u.hello.magic = LM_PROTO_MAGIC;
         m->u.hello.version = LM_PROTO_VERSION;
-        m->u.hello.id = 0x0123456789abcdefu;
-        m->u.hello.start_ms = 1700000000000;
-        m->u.hello.flags = LM_HELLO_FORCED;
-        m->u.hello.port = 7000;
-        strcpy(m->u.hello.name, "Zo\xc3\xab");
-        strcpy(m->u.hello.room, "team");
-        m->u.hello.st = (lm_elect_state){2, 0x0123456789abcdefu, 7};
+        m->u.hello.flags = LM_HELLO_PRIVATE;
+        m->u.hello.room_tag = 0x0123456789abcdefu;
+        for (size_t i = 0; i < LM_KEY_LEN; i++) {
+            m->u.hello.eph_pk[i] = (uint8_t)(0x40 + i);
+            m->u.hello.id_pk[i] = (uint8_t)(0x80 + i);
+        }
+        for (size_t i = 0; i < LM_SIGNATURE_LEN; i++)
+            m->u.hello.sig[i] = (uint8_t)(0xa0 + i);
         break;
     case LM_MSG_REJECT:
         m->u.reject.code = LM_REJECT_VERSION;
@@ -37,7 +39,7 @@ static void seed(uint8_t type, lm_msg *m)
         break;
     case LM_MSG_STATE:
         m->u.state.st = (lm_elect_state){3, 11, 12};
-        m->u.state.flags = LM_HELLO_FORCED;
+        m->u.state.flags = LM_INTRO_FORCED;
         break;
     case LM_MSG_PEERS:
         m->u.peers.n = 2;
@@ -59,9 +61,16 @@ static void seed(uint8_t type, lm_msg *m)
         strcpy(m->u.chat.text, "hi \xf0\x9f\x98\x80\nbye");
         break;
     case LM_MSG_CHAT_ACK:
-    case LM_MSG_SYNC_REQ:
-    case LM_MSG_SYNC_START:
         m->u.ack.seq = 42;
+        break;
+    case LM_MSG_SYNC_REQ:
+        m->u.sync_req.seq = 41;
+        m->u.sync_req.origin = 11;
+        m->u.sync_req.msgid = 3;
+        break;
+    case LM_MSG_SYNC_START:
+        m->u.sync_start.seq = 42;
+        m->u.sync_start.flags = LM_SYNC_RESET;
         break;
     case LM_MSG_DM:
         m->u.dm.msgid = 2;
@@ -70,6 +79,14 @@ static void seed(uint8_t type, lm_msg *m)
         m->u.dm.to[0] = 11;
         m->u.dm.to[1] = 12;
         strcpy(m->u.dm.text, "just us");
+        break;
+    case LM_MSG_INTRO:
+        m->u.intro.start_ms = 1700000000000;
+        m->u.intro.flags = LM_INTRO_FORCED;
+        m->u.intro.port = 7000;
+        strcpy(m->u.intro.name, "Zo\xc3\xab");
+        strcpy(m->u.intro.room, "team");
+        m->u.intro.st = (lm_elect_state){2, 0x0123456789abcdefu, 7};
         break;
     }
 }
@@ -89,6 +106,8 @@ int main(int argc, char **argv)
         return 1;
     }
     for (uint8_t t = LM_MSG_HELLO; t < LM_MSG_TYPE_END; t++) {
+        if (t == LM_MSG_SEALED)
+            continue;
         seed(t, &m);
         int len = lm_wire_encode(&m, buf, sizeof buf);
         if (len < 0) {

@@ -1,0 +1,453 @@
+/* hello.c - how a link becomes a member, and the seal on everything after.
+ *
+ * Both ends of a new ENet link send a HELLO in the clear: magic, version,
+ * a public tag of the room, an ephemeral X25519 key and the long-term
+ * identity key with its signature over the ephemeral one. Each derives the
+ * link's keys from the two ephemeral keys mixed with the room key (crypto.h)
+ * and sends an INTRO, sealed: start time, port, name, room, election state.
+ * A node without the room's password derives other keys, cannot open the
+ * INTRO, and never becomes a member. Every later message is sealed with
+ * the link's session for its channel; replays and forgeries are dropped and
+ * counted. The node id is derived from the identity key, so nobody can take
+ * another node's id without its key. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "err.h"
+#include "node_impl.h"
+
+#define LM_BAD_LIMIT 16 /* malformed or forged messages before a cut */
+#define LM_INTRUDER_REPORT_US 10000000 /* one wrong-password event per 10 s */
+
+/* ---- sending ------------------------------------------------------------ */
+
+static int send_bytes(lm_link *l, uint8_t channel, const uint8_t *buf,
+                      size_t len)
+{
+    ENetPacket *p = enet_packet_create(buf, len, ENET_PACKET_FLAG_RELIABLE);
+    if (!p)
+        return LM_ENOMEM;
+    if (enet_peer_send(l->peer, channel, p) < 0) {
+        enet_packet_destroy(p);
+        return LM_EIO;
+    }
+    return 0;
+}
+
+/* Only a HELLO and a REJECT before the keys travel in the clear. */
+static int send_plain(lm_node *n, lm_link *l, const lm_msg *m)
+{
+    uint8_t buf[LM_WIRE_MAX];
+    int len = lm_wire_encode(m, buf, sizeof buf);
+    if (len < 0) {
+        node_log(n, "cannot encode %s: %s", lm_wire_type_name(m->type),
+                 lm_strerror(len));
+        return len;
+    }
+    return send_bytes(l, LM_CH_CONTROL, buf, (size_t)len);
+}
+
+int link_send(lm_node *n, lm_link *l, uint8_t channel, const lm_msg *m)
+{
+    if (!l->peer || !l->keyed || channel >= LM_CH_COUNT)
+        return LM_EIO; /* an orphan, or keys not agreed yet */
+    uint8_t plain[LM_WIRE_MAX];
+    uint8_t sealed[1 + LM_WIRE_MAX + LM_SEAL_OVERHEAD];
+    int len = lm_wire_encode(m, plain, sizeof plain);
+    if (len < 0) {
+        node_log(n, "cannot encode %s: %s", lm_wire_type_name(m->type),
+                 lm_strerror(len));
+        return len;
+    }
+    sealed[0] = LM_MSG_SEALED;
+    int slen = lm_session_seal(&l->sess[channel], channel, plain, (size_t)len,
+                               sealed + 1, sizeof sealed - 1);
+    lm_secure_wipe(plain, (size_t)len);
+    if (slen < 0)
+        return slen;
+    return send_bytes(l, channel, sealed, 1 + (size_t)slen);
+}
+
+static void send_hello(lm_node *n, lm_link *l)
+{
+    lm_msg m = {.type = LM_MSG_HELLO};
+    m.u.hello.magic = LM_PROTO_MAGIC;
+    m.u.hello.version = LM_PROTO_VERSION;
+    m.u.hello.flags = n->private_room ? LM_HELLO_PRIVATE : 0;
+    m.u.hello.room_tag = n->room_tag;
+    memcpy(m.u.hello.eph_pk, l->eph.pk, LM_KEY_LEN);
+    memcpy(m.u.hello.id_pk, n->identity.pk, LM_KEY_LEN);
+    lm_hello_sign(&n->identity, l->eph.pk, m.u.hello.sig);
+    send_plain(n, l, &m);
+}
+
+static void send_intro(lm_node *n, lm_link *l)
+{
+    lm_msg m = {.type = LM_MSG_INTRO};
+    m.u.intro.start_ms = n->start_ms;
+    m.u.intro.flags = n->cfg.force_host ? LM_INTRO_FORCED : 0;
+    m.u.intro.port = n->port;
+    snprintf(m.u.intro.name, sizeof m.u.intro.name, "%s", n->name);
+    snprintf(m.u.intro.room, sizeof m.u.intro.room, "%s", n->room);
+    m.u.intro.st = n->st;
+    link_send(n, l, LM_CH_CONTROL, &m);
+}
+
+static void reject(lm_node *n, lm_link *l, uint8_t code, const char *why)
+{
+    lm_msg m = {.type = LM_MSG_REJECT};
+    m.u.reject.code = code;
+    snprintf(m.u.reject.reason, sizeof m.u.reject.reason, "%s", why);
+    if (l->keyed)
+        link_send(n, l, LM_CH_CONTROL, &m);
+    else
+        send_plain(n, l, &m);
+    link_close(n, l, LM_BYE_REJECT);
+}
+
+void link_on_connect(lm_node *n, ENetPeer *peer)
+{
+    /* ENet does not clear peer->data between uses: trust it only when it
+     * is the link we dialled on this very peer */
+    lm_link *l = link_of(peer);
+    if (l && !(l->dialed && !l->hello_ok))
+        l = NULL;
+    if (!l) { /* someone dialled us */
+        l = link_alloc(n, peer, false);
+        if (!l) {
+            enet_peer_disconnect_now(peer, LM_BYE_REJECT);
+            return;
+        }
+        link_tune(peer);
+    }
+    /* Keep ENet's throttle wide open: on a LAN its RTT guess drops media
+     * for nothing; our own rate control decides (DESIGN.md 10). This
+     * sends a command, so only once the link is up. */
+    enet_peer_throttle_configure(peer, 5000, ENET_PEER_PACKET_THROTTLE_SCALE,
+                                 0);
+    lm_ephemeral_new(&l->eph);
+    send_hello(n, l);
+}
+
+/* ---- the hello and the intro ------------------------------------------- */
+
+static size_t member_count(lm_node *n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < LM_MAX_LINKS; i++)
+        c += n->links[i].used && n->links[i].hello_ok;
+    return c;
+}
+
+/* The link the smaller id dialled is the one both ends keep. */
+static bool canonical(const lm_node *n, const lm_link *l, uint64_t id)
+{
+    return l->dialed ? n->id < id : id < n->id;
+}
+
+static void on_version(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
+{
+    if (m->u.hello.magic != LM_PROTO_MAGIC) {
+        node_error(n, "bad_peer", "the node at %s does not speak the lanmeet "
+                   "protocol; link closed", addr);
+        link_close(n, l, LM_BYE_REJECT);
+        return;
+    }
+    node_error(n, "version", "the node at %s speaks protocol version %u, "
+               "this node speaks %d: update one of them", addr,
+               m->u.hello.version, LM_PROTO_VERSION);
+    char why[64];
+    snprintf(why, sizeof why, "protocol version %d expected", LM_PROTO_VERSION);
+    reject(n, l, LM_REJECT_VERSION, why);
+}
+
+/* Their intro would not open: they hold another room key. The node that is
+ * alone is the one trying to join, and is told once; the room hears of
+ * intruders at most every ten seconds. */
+enum { PW_WRONG, PW_THEY_HAVE, PW_WE_HAVE }; /* why keys cannot agree */
+
+static void wrong_password(lm_node *n, lm_link *l, const char *addr, int why)
+{
+    int64_t now = lm_mono_us();
+    if (member_count(n) == 0) {
+        if (n->told_wrong_password)
+            ;
+        else if (why == PW_THEY_HAVE)
+            node_error(n, "wrong_password", "room '%s' has a password and this "
+                       "node has none: start with --password or "
+                       "LANMEET_PASSWORD", n->room);
+        else if (why == PW_WE_HAVE)
+            node_error(n, "wrong_password", "this node has a password for room "
+                       "'%s' but the nodes found there have none", n->room);
+        else
+            node_error(n, "wrong_password", "wrong password for room '%s'",
+                       n->room);
+        n->told_wrong_password = true;
+    } else if (now - n->last_intruder_us >= LM_INTRUDER_REPORT_US ||
+               n->last_intruder_us == 0) {
+        n->last_intruder_us = now;
+        node_error(n, "intruder", "a node at %s tried to join room '%s' "
+                   "without its password; refused", addr, n->room);
+    }
+    link_close(n, l, LM_BYE_REJECT);
+}
+
+static void on_hello(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
+{
+    const __typeof__(m->u.hello) *h = &m->u.hello;
+    if (l->keyed)
+        return; /* once is enough */
+    if (h->room_tag != n->room_tag) {
+        node_log(n, "the node at %s is in another room: ignored", addr);
+        reject(n, l, LM_REJECT_ROOM, "another room");
+        return;
+    }
+    if (!lm_hello_verify(h->id_pk, h->eph_pk, h->sig)) {
+        node_error(n, "bad_peer", "the node at %s sent a hello whose signature "
+                   "does not match its key; link closed", addr);
+        link_close(n, l, LM_BYE_REJECT);
+        return;
+    }
+    uint64_t id = lm_id_from_pk(h->id_pk);
+    if (id == n->id) {
+        lm_hint *hint = link_hint_by_addr(n, l->ipv4, l->port);
+        if (hint)
+            hint->is_self = true;
+        link_close(n, l, LM_BYE_REJECT);
+        return;
+    }
+    bool theirs = h->flags & LM_HELLO_PRIVATE;
+    if (theirs != n->private_room) {
+        wrong_password(n, l, addr, theirs ? PW_THEY_HAVE : PW_WE_HAVE);
+        return;
+    }
+    lm_session s;
+    if (lm_session_derive(&s, &l->eph, h->eph_pk, n->room_key) < 0) {
+        node_error(n, "bad_peer", "the node at %s sent an unusable key; link "
+                   "closed", addr);
+        link_close(n, l, LM_BYE_REJECT);
+        return;
+    }
+    for (size_t c = 0; c < LM_CH_COUNT; c++)
+        l->sess[c] = s;
+    lm_session_wipe(&s);
+    lm_secure_wipe(&l->eph, sizeof l->eph); /* forward secrecy */
+    l->keyed = true;
+    l->id = id;
+    send_intro(n, l);
+}
+
+static void on_intro(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
+{
+    const __typeof__(m->u.intro) *in = &m->u.intro;
+    if (strcmp(in->room, n->room) != 0) {
+        reject(n, l, LM_REJECT_ROOM, "another room");
+        return;
+    }
+    lm_link *old = link_by_id(n, l->id);
+    /* keep the link the smaller id dialled; an orphan is always replaced */
+    if (old && old->peer &&
+        !(canonical(n, l, l->id) && !canonical(n, old, l->id))) {
+        link_close(n, l, LM_BYE_DUP);
+        return;
+    }
+    if (!old && member_count(n) + 1 >= LM_MAX_PEERS) {
+        reject(n, l, LM_REJECT_FULL, "the room is full");
+        node_error(n, "room_full", "%s at %s could not join: the room holds "
+                   "at most %d nodes", in->name, addr, LM_MAX_PEERS);
+        return;
+    }
+    snprintf(l->name, sizeof l->name, "%s", in->name);
+    l->start_ms = in->start_ms;
+    l->forced = in->flags & LM_INTRO_FORCED;
+    l->st = in->st;
+    l->port = in->port;
+    l->hello_ok = true;
+    link_hint(n, l->id, l->ipv4, l->port, LM_HINT_GOSSIP);
+    if (old) { /* the canonical link replaces the other, unseen by the room */
+        snprintf(l->display, sizeof l->display, "%s", old->display);
+        old->hello_ok = false;
+        link_close(n, old, LM_BYE_DUP);
+        /* what went out on the old link may have been dropped at the other
+         * end: meet the hub again over this one */
+        room_on_relink(n, l->id);
+        room_on_member_change(n);
+        return;
+    }
+    /* our intro may be older than our state: a change made while theirs
+     * was on its way reached every member but them */
+    lm_msg st = {.type = LM_MSG_STATE};
+    st.u.state.st = n->st;
+    st.u.state.flags = n->cfg.force_host ? LM_INTRO_FORCED : 0;
+    link_send(n, l, LM_CH_CONTROL, &st);
+    link_update_names(n);
+    link_emit_peer(n, l, LM_EV_PEER_JOINED, NULL);
+    node_log(n, "%s joined from %s", l->display, addr);
+    link_send_peers(n);
+    room_on_member_change(n);
+}
+
+static void on_reject(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
+{
+    if (m->u.reject.code == LM_REJECT_VERSION || m->u.reject.code == LM_REJECT_FULL)
+        node_error(n, m->u.reject.code == LM_REJECT_FULL ? "room_full" : "version",
+                   "the node at %s refused us: %s", addr, m->u.reject.reason);
+    else
+        node_log(n, "the node at %s refused us: %s", addr, m->u.reject.reason);
+    link_close(n, l, LM_BYE_REJECT);
+}
+
+/* ---- receiving ------------------------------------------------------------ */
+
+static void hold_early(lm_node *n, lm_link *l, uint8_t channel,
+                       const uint8_t *data, size_t len)
+{
+    uint8_t *copy = malloc(len);
+    if (!copy) {
+        node_log(n, "out of memory: a message before a hello was dropped");
+        return;
+    }
+    memcpy(copy, data, len);
+    l->early[l->nearly].channel = channel;
+    l->early[l->nearly].data = copy;
+    l->early[l->nearly].len = len;
+    l->nearly++;
+}
+
+/* The intro is in: what overtook it is handled now, in arrival order. */
+static void replay_early(lm_node *n, lm_link *l)
+{
+    size_t count = l->nearly;
+    l->nearly = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (l->used && l->hello_ok && l->peer)
+            link_on_receive(n, l->peer, l->early[i].channel,
+                            l->early[i].data, l->early[i].len);
+        free(l->early[i].data);
+    }
+}
+
+/* Counts a bad message; says so the first time and cuts the link at the
+ * limit (or at once before the link is a member). */
+static void bad_message(lm_node *n, lm_link *l, uint8_t channel, int rc,
+                        const char *addr)
+{
+    n->bad_msgs++;
+    if (++l->bad == 1 || l->bad == LM_BAD_LIMIT)
+        node_error(n, "bad_message", "malformed message from %s on channel %u "
+                   "(%s)%s", addr, channel, lm_strerror(rc),
+                   l->bad == LM_BAD_LIMIT || !l->hello_ok ? "; link closed" : "");
+    if (l->bad >= LM_BAD_LIMIT || !l->hello_ok)
+        link_close(n, l, LM_BYE_REJECT);
+}
+
+/* A plain message: only a hello, or a reject before the keys. */
+static void on_plain(lm_node *n, lm_link *l, uint8_t channel,
+                     const uint8_t *data, size_t len, const char *addr)
+{
+    lm_msg m; /* ~6 KiB on the net thread's stack; not static: replaying
+               * held messages re-enters this path */
+    int rc = lm_wire_decode(data, len, &m);
+    if (rc == LM_EVERSION) {
+        on_version(n, l, &m, addr);
+    } else if (rc < 0) {
+        bad_message(n, l, channel, rc, addr);
+    } else if (m.type == LM_MSG_HELLO && channel == LM_CH_CONTROL) {
+        on_hello(n, l, &m, addr);
+    } else if (m.type == LM_MSG_REJECT && !l->keyed) {
+        on_reject(n, l, &m, addr);
+    } else {
+        bad_message(n, l, channel, LM_EPROTO, addr); /* must be sealed */
+    }
+}
+
+static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
+                      const uint8_t *data, size_t len, const char *addr)
+{
+    lm_msg m; /* not static: replay_early re-enters on_sealed */
+    uint8_t plain[LM_WIRE_MAX];
+    if (channel >= LM_CH_COUNT) {
+        bad_message(n, l, channel, LM_EPROTO, addr);
+        return;
+    }
+    if (!l->hello_ok && channel != LM_CH_CONTROL) {
+        /* overtook their hello or intro (ENet orders each channel alone):
+         * kept sealed, opened once the link is a member, so the replay
+         * window sees it only once */
+        if (l->nearly < LM_EARLY_MAX)
+            hold_early(n, l, channel, data, len);
+        else
+            bad_message(n, l, channel, LM_EPROTO, addr);
+        return;
+    }
+    if (!l->keyed) { /* sealed before the hello on the hello's channel */
+        bad_message(n, l, channel, LM_EPROTO, addr);
+        return;
+    }
+    int rc = lm_session_open(&l->sess[channel], channel, data + 1, len - 1,
+                             plain, sizeof plain);
+    if (rc == LM_EREPLAY)
+        return; /* counted in the session */
+    if (rc == LM_EAUTH && !l->hello_ok) {
+        wrong_password(n, l, addr, PW_WRONG);
+        return;
+    }
+    if (rc < 0) {
+        bad_message(n, l, channel, rc, addr);
+        return;
+    }
+    int drc = lm_wire_decode(plain, (size_t)rc, &m);
+    lm_secure_wipe(plain, (size_t)rc);
+    if (drc == LM_EUNKNOWN && l->hello_ok) {
+        n->unknown_msgs++; /* a newer peer's extension: ignore it */
+        return;
+    }
+    if (drc < 0 || m.type == LM_MSG_HELLO) {
+        bad_message(n, l, channel, drc < 0 ? drc : LM_EPROTO, addr);
+        return;
+    }
+    if (!l->hello_ok) { /* on the control channel: the intro comes first */
+        if (m.type == LM_MSG_INTRO) {
+            on_intro(n, l, &m, addr);
+            if (l->used && l->hello_ok)
+                replay_early(n, l);
+        } else if (m.type == LM_MSG_REJECT) {
+            on_reject(n, l, &m, addr);
+        } else {
+            bad_message(n, l, channel, LM_EPROTO, addr); /* before the intro */
+        }
+        return;
+    }
+    switch (m.type) {
+    case LM_MSG_INTRO:
+        break; /* once is enough */
+    case LM_MSG_REJECT:
+        on_reject(n, l, &m, addr);
+        break;
+    case LM_MSG_PEERS:
+        for (size_t i = 0; i < m.u.peers.n; i++)
+            if (!link_by_id(n, m.u.peers.peer[i].id))
+                link_hint(n, m.u.peers.peer[i].id, m.u.peers.peer[i].ipv4,
+                          m.u.peers.peer[i].port, LM_HINT_GOSSIP);
+        break;
+    default:
+        room_on_message(n, l, &m);
+    }
+}
+
+void link_on_receive(lm_node *n, ENetPeer *peer, uint8_t channel,
+                     const uint8_t *data, size_t len)
+{
+    lm_link *l = link_of(peer);
+    if (!l || l->silent || len == 0)
+        return;
+    char addr[32];
+    link_addr_str(l->ipv4, l->port, addr, sizeof addr);
+    if (data[0] == LM_MSG_SEALED)
+        on_sealed(n, l, channel, data, len, addr);
+    else
+        on_plain(n, l, channel, data, len, addr);
+}

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""Hostile-peer test: a room of honest nodes keeps working while lmpoke
+throws malformed, forged, replayed and flooding traffic at one of them.
+
+  hostile.py --binary build/lanmeet --poke build/lmpoke
+
+Checks: the attacked node reports each attack with an error event and never
+crashes; replayed bytes are delivered once; the honest nodes' chat still
+reaches everyone; the attacked node's memory (VmRSS) stays within a bound.
+Loopback only; every wait is bounded. Exit 0 on pass, 1 on failure."""
+import argparse, json, os, socket, subprocess, sys, threading, time
+
+CASES = ["garbage", "early", "version", "room", "forged", "wrongpw",
+         "truncated", "unknown", "oversize", "badutf8", "replay", "flood"]
+EXPECT = {"bad_message", "version", "bad_peer"}
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Node:
+    def __init__(self, binary, name, port, peers):
+        cmd = [binary, "--headless", "--events", "json", "--name", name,
+               "--room", "hostile", "--identity", "ephemeral", "--no-mdns",
+               "--port", str(port)]
+        for p in peers:
+            cmd += ["--peer", f"127.0.0.1:{p}"]
+        self.events, self.lock = [], threading.Lock()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                ev = {"ev": "BAD_JSON", "line": line}
+            with self.lock:
+                self.events.append(ev)
+
+    def send(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def evs(self, kind):
+        with self.lock:
+            return [e for e in self.events if e.get("ev") == kind]
+
+    def rss_kb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+
+def wait(cond, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(0.05)
+    return cond()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--poke", required=True)
+    ap.add_argument("--rounds", type=int, default=3)
+    o = ap.parse_args()
+    ports = [free_port() for _ in range(3)]
+    nodes = [Node(o.binary, f"n{i}", ports[i], [p for p in ports if p != ports[i]])
+             for i in range(3)]
+    fails = []
+    try:
+        if not wait(lambda: all(len(n.evs("peer_joined")) >= 2 for n in nodes) and
+                    all(n.evs("hub") and n.evs("hub")[-1].get("hub") for n in nodes), 8):
+            fails.append("room did not form")
+        # attack the hub: it is the node that orders (and so shows) the
+        # poke's chat, which the replay check counts
+        hub = nodes[0].evs("hub")[-1].get("hub") if nodes[0].evs("hub") else None
+        ti = next((i for i, n in enumerate(nodes)
+                   if n.evs("ready") and n.evs("ready")[0].get("id") == hub), 0)
+        target = nodes[ti]
+        rss0 = target.rss_kb()
+        for r in range(o.rounds):
+            out = subprocess.run([o.poke, "127.0.0.1", str(ports[ti]), "hostile"] + CASES,
+                                 capture_output=True, text=True, timeout=60)
+            print(out.stdout.strip().replace("\n", "; "))
+            # the honest nodes still chat through it all
+            nodes[(ti + 1) % 3].send(f"say honest {r}")
+            if not wait(lambda: all(any(e.get("text") == f"honest {r}" for e in n.evs("chat"))
+                                    for n in nodes), 5):
+                fails.append(f"round {r}: honest chat did not reach every node")
+        rss1 = target.rss_kb()
+        codes = {e.get("code") for e in target.evs("error")}
+        missing = EXPECT - codes
+        if missing:
+            fails.append(f"no error event for: {sorted(missing)}")
+        once = [e for e in target.evs("chat") if e.get("text") == "poke said this once"]
+        if len(once) != o.rounds:
+            fails.append(f"replayed message delivered {len(once)} times in {o.rounds} rounds")
+        if any(n.proc.poll() is not None for n in nodes):
+            fails.append("a node exited")
+        if any(n.evs("BAD_JSON") for n in nodes):
+            fails.append("a node printed a line that is not JSON")
+        print(f"attacked node VmRSS {rss0} kB -> {rss1} kB after {o.rounds} rounds")
+        if rss1 > rss0 + 20000:
+            fails.append(f"memory grew by {rss1 - rss0} kB")
+        target.send("who")
+        if not wait(lambda: target.evs("members"), 3):
+            fails.append("attacked node stopped answering")
+    finally:
+        for n in nodes:
+            try:
+                n.send("quit")
+            except OSError:
+                pass
+        for n in nodes:
+            try:
+                n.proc.wait(timeout=3)
+            except subprocess.TimeoutExpired:
+                n.proc.kill()
+    for f in fails:
+        print("FAIL", f)
+    print("PASS" if not fails else "FAIL")
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
