@@ -341,7 +341,7 @@ static void bad_message(lm_node *n, lm_link *l, uint8_t channel, int rc,
                    "(%s)%s", addr, channel, lm_strerror(rc),
                    l->bad == LM_BAD_LIMIT || !l->hello_ok ? "; link closed" : "");
     if (l->bad >= LM_BAD_LIMIT || !l->hello_ok)
-        link_close(n, l, LM_BYE_REJECT);
+        link_expel(n, l, "bad messages");
 }
 
 /* A plain message: only a hello, or a reject before the keys. */
@@ -362,6 +362,22 @@ static void on_plain(lm_node *n, lm_link *l, uint8_t channel,
     } else {
         bad_message(n, l, channel, LM_EPROTO, addr); /* must be sealed */
     }
+}
+
+/* A peer's chat within its allowance; a flood is dropped and, past a
+ * limit, cut off and reported. */
+static bool within_rate(lm_node *n, lm_link *l, const char *addr)
+{
+    if (lm_bucket_take(&l->chat_rate, lm_mono_us(), LM_CHAT_RATE,
+                       LM_CHAT_BURST))
+        return true;
+    if (++l->flooded == LM_FLOOD_LIMIT) {
+        node_error(n, "flood", "%s at %s sent chat faster than %.0f messages "
+                   "a second for too long; disconnected", l->display, addr,
+                   LM_CHAT_RATE);
+        link_expel(n, l, "flood");
+    }
+    return false;
 }
 
 static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
@@ -432,6 +448,12 @@ static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
             if (!link_by_id(n, m.u.peers.peer[i].id))
                 link_hint(n, m.u.peers.peer[i].id, m.u.peers.peer[i].ipv4,
                           m.u.peers.peer[i].port, LM_HINT_GOSSIP);
+        break;
+    case LM_MSG_CHAT_SUBMIT:
+    case LM_MSG_DM:
+        if (!within_rate(n, l, addr))
+            break;
+        room_on_message(n, l, &m);
         break;
     default:
         room_on_message(n, l, &m);

@@ -229,12 +229,39 @@ static void dial(lm_node *n, lm_hint *h, int64_t now)
     h->fails++;
 }
 
+bool lm_bucket_take(lm_bucket *b, int64_t now, double rate, double burst)
+{
+    if (b->at_us == 0) {
+        b->tokens = burst;
+    } else {
+        b->tokens += rate * (double)(now - b->at_us) / 1e6;
+        if (b->tokens > burst)
+            b->tokens = burst;
+    }
+    b->at_us = now;
+    if (b->tokens < 1.0)
+        return false;
+    b->tokens -= 1.0;
+    return true;
+}
+
 void link_tick(lm_node *n, int64_t now)
 {
     for (size_t i = 0; i < LM_MAX_LINKS; i++) {
         lm_link *l = &n->links[i];
-        if (l->used && !l->peer && l->orphan_until_us <= now)
+        if (l->used && !l->peer && l->orphan_until_us <= now) {
             member_left(n, l, "timeout");
+        } else if (l->used && l->peer && !l->hello_ok && !l->silent &&
+                   l->peer->state == ENET_PEER_STATE_CONNECTED &&
+                   now - l->opened_us > LM_HELLO_TIMEOUT_US) {
+            /* a link that never says who it is holds a slot for nothing */
+            char addr[32];
+            link_addr_str(l->ipv4, l->port, addr, sizeof addr);
+            node_log(n, "the node at %s never finished its hello; closed",
+                     addr);
+            n->slow_hellos++;
+            link_close(n, l, LM_BYE_REJECT);
+        }
     }
     for (size_t i = 0; i < LM_MAX_HINTS; i++) {
         lm_hint *h = &n->hints[i];
@@ -284,6 +311,23 @@ static void member_left(lm_node *n, lm_link *l, const char *reason)
     link_release(l);
     link_update_names(n);
     room_on_member_change(n);
+}
+
+void link_expel(lm_node *n, lm_link *l, const char *reason)
+{
+    bool member = l->hello_ok && !l->silent;
+    uint64_t id = l->id;
+    if (member) {
+        l->hello_ok = false;
+        link_emit_peer(n, l, LM_EV_PEER_LEFT, reason);
+        node_log(n, "%s cut off (%s)", l->display, reason);
+    }
+    link_close(n, l, LM_BYE_REJECT); /* may free l */
+    if (member) {
+        room_on_peer_gone(n, id);
+        link_update_names(n);
+        room_on_member_change(n);
+    }
 }
 
 void link_on_disconnect(lm_node *n, ENetPeer *peer, uint32_t data)

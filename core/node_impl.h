@@ -41,6 +41,16 @@
 #define LM_DIAL_RETRY_MAX_US 4000000
 #define LM_ORPHAN_US 1500000 /* how long a member may wait for its link */
 #define LM_EARLY_MAX 16      /* messages held for a hello still on its way */
+#define LM_HELLO_TIMEOUT_US 4000000 /* a link must finish its hello by then */
+/* Chat limits. A person types far slower than this; the burst covers a
+ * sender handing all its pending messages to a new hub at once. A peer
+ * past the burst is dropped, and cut off once it has overrun it by
+ * LM_FLOOD_LIMIT messages. The sender keeps to LM_SEND_* itself, so an
+ * honest node never meets the receiving limit. */
+#define LM_CHAT_RATE 20.0   /* messages per second, sustained */
+#define LM_CHAT_BURST 400.0 /* at this node, per peer */
+#define LM_SEND_BURST 40.0  /* what this node lets its own user send */
+#define LM_FLOOD_LIMIT 200
 /* A loop turn this late means this node was stopped (SIGSTOP, a laptop
  * lid): the links that now time out say nothing about the room. */
 #define LM_STALL_US 700000
@@ -48,6 +58,12 @@
 
 /* ENet disconnect data: why a link was closed on purpose. */
 enum { LM_BYE_NONE = 0, LM_BYE_QUIT = 1, LM_BYE_REJECT = 2, LM_BYE_DUP = 3 };
+
+/* A token bucket: `tokens` refill at a rate up to a burst. */
+typedef struct lm_bucket {
+    double tokens;
+    int64_t at_us; /* last refill */
+} lm_bucket;
 
 typedef struct lm_link {
     bool used;
@@ -69,6 +85,8 @@ typedef struct lm_link {
      * peer is NULL meanwhile and sends are dropped. 0: not an orphan. */
     int64_t orphan_until_us;
     unsigned bad; /* malformed messages from this peer */
+    lm_bucket chat_rate; /* its chat and direct messages, at this node */
+    unsigned flooded;    /* messages dropped by chat_rate */
     lm_ephemeral eph;               /* for the hello; wiped once keyed */
     bool keyed;                     /* hellos swapped, sessions derived */
     lm_session sess[LM_CH_COUNT];   /* one per channel: ENet orders each alone */
@@ -178,6 +196,7 @@ struct lm_node {
     lm_pending pending[LM_MAX_PENDING];
     size_t npending;
     uint64_t synced_hub; /* hub we sent our sync request and pending to */
+    lm_bucket send_rate; /* our own user's messages */
     /* after histories were joined: messages already shown, not to repeat */
     lm_shown shown[LM_CHATLOG_CAP];
     size_t nshown;
@@ -185,7 +204,7 @@ struct lm_node {
     uint64_t sent_upto;  /* hub: last seq broadcast to every member */
 
     /* counters */
-    unsigned long unknown_msgs, bad_msgs, dropped_events;
+    unsigned long unknown_msgs, bad_msgs, dropped_events, slow_hellos;
 
     /* test faults */
     double drop;
@@ -226,10 +245,15 @@ void link_hint(lm_node *n, uint64_t id, uint32_t ipv4, uint16_t port,
 void link_forget(lm_node *n, uint64_t id);
 lm_link *link_by_id(lm_node *n, uint64_t id);
 void link_close(lm_node *n, lm_link *l, uint32_t why);
+/* Closes a link on purpose; a member leaves the room with this reason. */
+void link_expel(lm_node *n, lm_link *l, const char *reason);
 void link_release(lm_link *l); /* frees the slot and what it holds */
 void link_update_names(lm_node *n);
 const char *node_display_name(lm_node *n, uint64_t id);
 void link_addr_str(uint32_t ipv4, uint16_t port, char *buf, size_t cap);
+
+/* Takes one token if there is one; refills first. */
+bool lm_bucket_take(lm_bucket *b, int64_t now_us, double rate, double burst);
 
 /* room.c */
 void room_on_member_change(lm_node *n);

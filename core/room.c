@@ -478,6 +478,12 @@ void room_say(lm_node *n, const char *text)
 {
     if (!text_ok(n, text))
         return;
+    if (!lm_bucket_take(&n->send_rate, lm_mono_us(), LM_CHAT_RATE,
+                        LM_SEND_BURST)) {
+        node_error(n, "too_fast", "slow down: at most %.0f messages a second "
+                   "(this one was not sent)", LM_CHAT_RATE);
+        return;
+    }
     if (n->npending == LM_MAX_PENDING) {
         node_error(n, "busy", "%d messages are still waiting for a hub; try "
                    "again once the room has one", LM_MAX_PENDING);
@@ -534,6 +540,12 @@ void room_dm(lm_node *n, char **to, size_t nto, const char *text)
 {
     if (!text_ok(n, text))
         return;
+    if (!lm_bucket_take(&n->send_rate, lm_mono_us(), LM_CHAT_RATE,
+                        LM_SEND_BURST)) {
+        node_error(n, "too_fast", "slow down: at most %.0f messages a second "
+                   "(this one was not sent)", LM_CHAT_RATE);
+        return;
+    }
     lm_link *dest[LM_MAX_PEERS];
     lm_msg m = {.type = LM_MSG_DM};
     for (size_t i = 0; i < nto && i < LM_MAX_PEERS; i++) {

@@ -10,7 +10,7 @@ PACKAGES=(
   libenet-dev libavahi-client-dev libturbojpeg0-dev portaudio19-dev
   libsdl2-dev libsdl2-ttf-dev libopus-dev libspeexdsp-dev libsodium-dev
   libx11-dev libxext-dev
-  avahi-daemon avahi-utils dbus iproute2
+  avahi-daemon avahi-utils dbus iproute2 tcpdump
   python3 clang libclang-rt-14-dev
 )
 

@@ -8,8 +8,8 @@
  * forged (a hello whose signature is wrong), wrongpw (a good hello, then an
  * intro sealed with another room key). After a complete handshake as an
  * open-room member: truncated, unknown (a type from the future), oversize
- * (20 KB), badutf8, replay (one sealed message sent twice), flood (500 chat
- * messages at once). Each case uses a fresh link and a fresh identity.
+ * (20 KB), badutf8, replay (one sealed message sent twice), flood (1000
+ * chat messages at once); and silent (connect, then never say hello). Each case uses a fresh link and a fresh identity.
  * Prints one line per case: what came back (rejected, disconnected, still
  * linked). Exit 0 when every case ran; the node's own error events and its
  * health are what the test checks. */
@@ -191,6 +191,10 @@ static int run_case(const char *ip, uint16_t port, const char *room,
         hello(p, &me, &eph, "not-this-room", LM_PROTO_VERSION, 0);
     } else if (strcmp(c, "forged") == 0) {
         hello(p, &me, &eph, room, LM_PROTO_VERSION, 1);
+    } else if (strcmp(c, "silent") == 0) {
+        /* connect and never say a word: the node must not keep the slot */
+        printf("%s: %s\n", c, outcome(p, 6000));
+        return 0;
     } else {
         hello(p, &me, &eph, room, LM_PROTO_VERSION, 0);
         if (strcmp(c, "wrongpw") == 0)
@@ -224,7 +228,7 @@ static int run_case(const char *ip, uint16_t port, const char *room,
             submit(p, &s, 1, "poke said this once", buf, &blen);
             send_raw(p, LM_CH_CHAT, buf, blen); /* the same bytes again */
         } else if (strcmp(c, "flood") == 0) {
-            for (uint32_t i = 1; i <= 500; i++)
+            for (uint32_t i = 1; i <= 1000; i++)
                 submit(p, &s, i, "flood", NULL, NULL);
         } else if (strcmp(c, "wrongpw") != 0) {
             printf("%s: unknown case\n", c);

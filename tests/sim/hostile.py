@@ -11,8 +11,9 @@ Loopback only; every wait is bounded. Exit 0 on pass, 1 on failure."""
 import argparse, json, os, socket, subprocess, sys, threading, time
 
 CASES = ["garbage", "early", "version", "room", "forged", "wrongpw",
-         "truncated", "unknown", "oversize", "badutf8", "replay", "flood"]
-EXPECT = {"bad_message", "version", "bad_peer"}
+         "truncated", "unknown", "oversize", "badutf8", "replay", "flood",
+         "silent"]
+EXPECT = {"bad_message", "version", "bad_peer", "flood"}
 
 
 def free_port():
@@ -95,6 +96,8 @@ def main():
             out = subprocess.run([o.poke, "127.0.0.1", str(ports[ti]), "hostile"] + CASES,
                                  capture_output=True, text=True, timeout=60)
             print(out.stdout.strip().replace("\n", "; "))
+            if "silent: disconnected" not in out.stdout:
+                fails.append(f"round {r}: a link that never said hello was kept")
             # the honest nodes still chat through it all
             nodes[(ti + 1) % 3].send(f"say honest {r}")
             if not wait(lambda: all(any(e.get("text") == f"honest {r}" for e in n.evs("chat"))
