@@ -89,36 +89,8 @@ DIR="$(mktemp -d /tmp/lanmeet-avahi.XXXXXX)" || exit 1
 BUS="$DIR/bus"
 export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$BUS"
 
-cat >"$DIR/avahi-daemon.conf" <<'EOF'
-# lanmeet test config: loopback of a private namespace only.
-[server]
-host-name=lanmeet-test
-domain-name=local
-use-ipv4=yes
-use-ipv6=no
-allow-interfaces=lo
-enable-dbus=yes
-disallow-other-stacks=no
-# tests publish and change records quickly; allow bursts, keep a bound
-ratelimit-interval-usec=1000000
-ratelimit-burst=1000
-
-[wide-area]
-enable-wide-area=no
-
-[publish]
-publish-addresses=yes
-publish-hinfo=no
-publish-workstation=no
-publish-domain=no
-publish-aaaa-on-ipv4=no
-publish-a-on-ipv6=no
-
-[reflector]
-enable-reflector=no
-
-[rlimits]
-EOF
+sed -e 's/@HOSTNAME@/lanmeet-test/' -e 's/@IFACE@/lo/' \
+  "$(dirname "$0")/avahi-test.conf" >"$DIR/avahi-daemon.conf" || exit 1
 
 # The daemon, its restart and its readiness check live in one helper script
 # so that LANMEET_AVAHI_RESTART can do exactly what we do here.

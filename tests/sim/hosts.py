@@ -55,7 +55,7 @@ except (OSError, AttributeError):
     _PRCTL = None
 
 
-def _child_setup():
+def child_setup():
     """In the child before exec: die with the harness (PR_SET_PDEATHSIG)."""
     if _PRCTL is not None:
         _PRCTL(1, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0),
@@ -72,7 +72,7 @@ def _run(cmd, timeout=CMD_TIMEOUT, check=True, env=None, log=None):
         log("$ " + " ".join(cmd))
     try:
         r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-                           env=env, preexec_fn=_child_setup)
+                           env=env, preexec_fn=child_setup)
     except subprocess.TimeoutExpired:
         raise LanError(f"{' '.join(cmd)}: no answer within {timeout:g} s")
     except OSError as e:
@@ -270,35 +270,12 @@ class Lan:
         return self
 
     def _write_conf(self, h):
+        template = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "avahi-test.conf")
+        with open(template) as f:
+            conf = f.read().replace("@HOSTNAME@", h.name).replace("@IFACE@", "eth0")
         with open(h.conf, "w") as f:
-            f.write(f"""# lmsim host {h.name}: eth0 of namespace {h.ns} only
-[server]
-host-name={h.name}
-domain-name=local
-use-ipv4=yes
-use-ipv6=no
-allow-interfaces=eth0
-enable-dbus=yes
-disallow-other-stacks=no
-ratelimit-interval-usec=1000000
-ratelimit-burst=1000
-
-[wide-area]
-enable-wide-area=no
-
-[publish]
-publish-addresses=yes
-publish-hinfo=no
-publish-workstation=no
-publish-domain=no
-publish-aaaa-on-ipv4=no
-publish-a-on-ipv6=no
-
-[reflector]
-enable-reflector=no
-
-[rlimits]
-""")
+            f.write(conf)
 
     def _logfile(self, h, what):
         return open(os.path.join(self.logdir, f"{h.name}.{what}.log"), "ab")
@@ -315,7 +292,7 @@ enable-reflector=no
         with self._logfile(h, what) as out:
             return subprocess.Popen(cmd, stdin=subprocess.PIPE if watchdog else subprocess.DEVNULL,
                                     stdout=out, stderr=out, env=h.env(), start_new_session=True,
-                                    preexec_fn=None if watchdog else _child_setup)
+                                    preexec_fn=None if watchdog else child_setup)
 
     def _start_dbus(self, h):
         h.dbus = self._spawn(h, ["ip", "netns", "exec", h.ns, "sh", "-c", DBUS_START, "sh", SYSTEM_CONF,
@@ -389,7 +366,7 @@ enable-reflector=no
         cmd = h.wrap(["avahi-browse", "-rtp", "_lanmeet._udp"])
         try:
             r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout,
-                               preexec_fn=_child_setup)
+                               preexec_fn=child_setup)
             out = r.stdout
         except subprocess.TimeoutExpired as e:
             out = e.stdout or b""

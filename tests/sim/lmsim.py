@@ -21,7 +21,6 @@ namespace and daemon the harness starts is removed when the run ends.
 Python 3 standard library only.
 """
 import argparse
-import ctypes
 import json
 import os
 import random
@@ -59,19 +58,6 @@ class Interrupted(Exception): pass  # noqa: E701  SIGINT or SIGTERM reached the 
 class RunTimeout(Exception): pass   # noqa: E701  the run went past --timeout
 class StepFailed(Exception): pass   # noqa: E701  a fatal check failed: the scenario stops
 class NodeCrashed(Exception): pass  # noqa: E701  a node exited that the harness did not stop
-
-
-try:
-    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):
-    _PRCTL = None
-
-
-def _child_setup():
-    """Runs in the child before exec: die with the harness (PR_SET_PDEATHSIG)."""
-    if _PRCTL is not None:
-        _PRCTL(1, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0),
-               ctypes.c_ulong(0), ctypes.c_ulong(0))
 
 
 def free_udp_ports(count):
@@ -132,7 +118,7 @@ class Node:
         self.launched = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.errf, cwd=r.dir, start_new_session=True,
-                                     preexec_fn=_child_setup)
+                                     preexec_fn=lmhosts.child_setup)
         self.reader = threading.Thread(target=self._read, name=self.name, daemon=True)
         self.reader.start()
 
