@@ -364,6 +364,23 @@ static void on_plain(lm_node *n, lm_link *l, uint8_t channel,
     }
 }
 
+/* Each message type travels on one channel; anything else is refused, so
+ * a peer cannot push control traffic through a media lane's limits. */
+static uint8_t channel_of(uint8_t type)
+{
+    switch (type) {
+    case LM_MSG_CHAT_SUBMIT:
+    case LM_MSG_CHAT:
+    case LM_MSG_CHAT_ACK:
+    case LM_MSG_SYNC_REQ:
+    case LM_MSG_SYNC_START:
+    case LM_MSG_DM:
+        return LM_CH_CHAT;
+    default:
+        return LM_CH_CONTROL;
+    }
+}
+
 /* A peer's chat within its allowance; a flood is dropped and, past a
  * limit, cut off and reported. */
 static bool within_rate(lm_node *n, lm_link *l, const char *addr)
@@ -435,6 +452,10 @@ static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
         } else {
             bad_message(n, l, channel, LM_EPROTO, addr); /* before the intro */
         }
+        return;
+    }
+    if (channel_of(m.type) != channel) {
+        bad_message(n, l, channel, LM_EPROTO, addr); /* wrong lane */
         return;
     }
     switch (m.type) {

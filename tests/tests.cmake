@@ -70,6 +70,11 @@ if(PYTHON3)
                    --binary $<TARGET_FILE:lanmeet> --poke $<TARGET_FILE:lmpoke>)
   set_tests_properties(sim_hostile PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE)
 
+  add_test(NAME sim_wrong_password
+           COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/hostile.py
+                   --binary $<TARGET_FILE:lanmeet> --wrong-password)
+  set_tests_properties(sim_wrong_password PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
+
   # A capture of a chat session holds none of its words (needs tcpdump).
   add_test(NAME capture_no_plaintext
            COMMAND ${CMAKE_SOURCE_DIR}/tests/capture_test.sh $<TARGET_FILE:lanmeet>)

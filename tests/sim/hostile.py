@@ -25,16 +25,21 @@ def free_port():
 
 
 class Node:
-    def __init__(self, binary, name, port, peers):
+    def __init__(self, binary, name, port, peers, password=None):
         cmd = [binary, "--headless", "--events", "json", "--name", name,
                "--room", "hostile", "--identity", "ephemeral", "--no-mdns",
                "--port", str(port)]
         for p in peers:
             cmd += ["--peer", f"127.0.0.1:{p}"]
+        env = dict(os.environ)
+        env.pop("LANMEET_PASSWORD", None)
+        if password:
+            env["LANMEET_PASSWORD"] = password  # not on the command line
         self.events, self.lock = [], threading.Lock()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True)
+                                     stderr=subprocess.DEVNULL, text=True,
+                                     env=env)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
@@ -71,12 +76,72 @@ def wait(cond, timeout):
     return cond()
 
 
+def stop(nodes):
+    for n in nodes:
+        try:
+            n.send("quit")
+        except OSError:
+            pass
+    for n in nodes:
+        try:
+            n.proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            n.proc.kill()
+
+
+def wrong_password(o):
+    """A private room of three, and a fourth node with the wrong password
+    that knows all their addresses: it never appears, is told why, the
+    room hears of it, and the room's chat goes on."""
+    ports = [free_port() for _ in range(4)]
+    room = [Node(o.binary, f"n{i}", ports[i], [p for p in ports[:3] if p != ports[i]],
+                 password="right horse battery") for i in range(3)]
+    fails = []
+    try:
+        if not wait(lambda: all(len(n.evs("peer_joined")) >= 2 for n in room), 8):
+            fails.append("the private room did not form")
+        eve = Node(o.binary, "eve", ports[3], ports[:3], password="wrong")
+        room.append(eve)
+        wait(lambda: eve.evs("error"), 5)
+        time.sleep(2)  # let it retry
+        room[0].send("say private words")
+        if not wait(lambda: all(any(e.get("text") == "private words" for e in n.evs("chat"))
+                                for n in room[:3]), 5):
+            fails.append("the room's chat did not reach every member")
+        if any(e.get("name") == "eve" for n in room[:3] for e in n.evs("peer_joined")):
+            fails.append("the node with the wrong password appeared in the room")
+        if eve.evs("chat") or eve.evs("peer_joined"):
+            fails.append("the node with the wrong password saw the room")
+        told = [e.get("msg") for e in eve.evs("error") if e.get("code") == "wrong_password"]
+        if len(told) != 1:
+            fails.append(f"the joiner was told {len(told)} times (once expected): {told}")
+        else:
+            print("joiner was told:", told[0])
+        heard = [e for n in room[:3] for e in n.evs("error") if e.get("code") == "intruder"]
+        if not heard:
+            fails.append("the room did not hear of the intruder")
+        else:
+            print("room was told:", heard[0].get("msg"))
+    finally:
+        stop(room)
+    for f in fails:
+        print("FAIL", f)
+    print("PASS" if not fails else "FAIL")
+    return 1 if fails else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
-    ap.add_argument("--poke", required=True)
+    ap.add_argument("--poke")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--wrong-password", action="store_true",
+                    help="run the wrong-password test instead of lmpoke's")
     o = ap.parse_args()
+    if o.wrong_password:
+        return wrong_password(o)
+    if not o.poke:
+        ap.error("--poke is needed")
     ports = [free_port() for _ in range(3)]
     nodes = [Node(o.binary, f"n{i}", ports[i], [p for p in ports if p != ports[i]])
              for i in range(3)]
@@ -122,16 +187,7 @@ def main():
         if not wait(lambda: target.evs("members"), 3):
             fails.append("attacked node stopped answering")
     finally:
-        for n in nodes:
-            try:
-                n.send("quit")
-            except OSError:
-                pass
-        for n in nodes:
-            try:
-                n.proc.wait(timeout=3)
-            except subprocess.TimeoutExpired:
-                n.proc.kill()
+        stop(nodes)
     for f in fails:
         print("FAIL", f)
     print("PASS" if not fails else "FAIL")
