@@ -372,6 +372,8 @@ int lm_identity_lock(const char *dir, int *fd, char *why, size_t cap)
     char d[PATH_CAP], path[PATH_CAP];
     *fd = -1;
     int rc = config_dir(dir, d, why, cap);
+    if (rc == 0)
+        rc = make_dirs(d, why, cap); /* the first run: nothing there yet */
     if (rc != 0)
         return rc;
     if (snprintf(path, sizeof path, "%s/identity.lock", d) >= (int)sizeof path)

@@ -668,6 +668,28 @@ static void test_session_window_model(void)
     CHECK(accepted > 500 && b.replays > 500 && b.forgeries > 100);
 }
 
+/* The first run on a machine: the directory does not exist yet. The lock
+ * creates it; a second holder (another process, or here another open file
+ * description) is told the identity is in use. */
+static void test_identity_lock_first_run(void)
+{
+    char dir[256], why[256];
+    int fd = -1, fd2 = -1;
+    snprintf(dir, sizeof dir, "%s/fresh/lanmeet", tmp_root);
+    CHECK_EQ_INT(lm_identity_lock(dir, &fd, why, sizeof why), 0);
+    CHECK(fd >= 0);
+    CHECK_EQ_INT(lm_identity_lock(dir, &fd2, why, sizeof why), LM_EFULL);
+    CHECK(fd2 == -1);
+    CHECK(strstr(why, "another lanmeet") != NULL);
+    lm_identity id;
+    CHECK_EQ_INT(lm_identity_load(dir, &id, why, sizeof why), 0);
+    if (fd >= 0)
+        close(fd);
+    CHECK_EQ_INT(lm_identity_lock(dir, &fd2, why, sizeof why), 0);
+    if (fd2 >= 0)
+        close(fd2);
+}
+
 int main(void)
 {
     if (lm_crypto_init() != 0) {
@@ -681,6 +703,7 @@ int main(void)
     umask(022); /* the usual one: the module must not depend on it */
 
     RUN(test_identity_create_then_load);
+    RUN(test_identity_lock_first_run);
     RUN(test_identity_default_dir);
     RUN(test_identity_loose_mode);
     RUN(test_identity_bad_contents);

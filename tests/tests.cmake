@@ -75,6 +75,12 @@ if(PYTHON3)
                    --binary $<TARGET_FILE:lanmeet> --wrong-password)
   set_tests_properties(sim_wrong_password PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
 
+  # Unique names, a member's restart, garbage on stdin.
+  add_test(NAME sim_members
+           COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/members.py
+                   --binary $<TARGET_FILE:lanmeet>)
+  set_tests_properties(sim_members PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
+
   # A capture of a chat session holds none of its words (needs tcpdump).
   add_test(NAME capture_no_plaintext
            COMMAND ${CMAKE_SOURCE_DIR}/tests/capture_test.sh $<TARGET_FILE:lanmeet>)

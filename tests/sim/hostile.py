@@ -25,9 +25,10 @@ def free_port():
 
 
 class Node:
-    def __init__(self, binary, name, port, peers, password=None):
+    def __init__(self, binary, name, port, peers, password=None,
+                 identity="ephemeral"):
         cmd = [binary, "--headless", "--events", "json", "--name", name,
-               "--room", "hostile", "--identity", "ephemeral", "--no-mdns",
+               "--room", "hostile", "--identity", identity, "--no-mdns",
                "--port", str(port)]
         for p in peers:
             cmd += ["--peer", f"127.0.0.1:{p}"]
@@ -39,7 +40,7 @@ class Node:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.DEVNULL, text=True,
-                                     env=env)
+                                     encoding="latin-1", env=env)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
