@@ -101,6 +101,8 @@ void node_error(lm_node *n, const char *code, const char *fmt, ...)
 
 void node_log(lm_node *n, const char *fmt, ...)
 {
+    if (n->cfg.quiet)
+        return;
     char line[512];
     va_list ap;
     va_start(ap, fmt);

@@ -35,6 +35,7 @@ typedef struct lm_node_config {
     const lm_identity *identity; /* required; copied. The id derives from it */
     const char *password; /* NULL or "": an open room */
     bool test_faults;   /* accept test_* commands (harness only) */
+    bool quiet;         /* no log lines on stderr (a person's terminal) */
     double test_drop;   /* fraction of incoming packets to drop */
 } lm_node_config;
 

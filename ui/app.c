@@ -30,9 +30,12 @@ static void on_lost(void *ud, uint64_t id)
 static void on_status(void *ud, int level, const char *code, const char *msg)
 {
     lm_app *app = ud;
-    fprintf(stderr, "lanmeet: %s%s\n", level ? "warning: " : "", msg);
+    /* a warning reaches the user once, as an error event (which the text
+     * front end prints); news that is not a warning goes to the log */
     if (level)
         lm_node_post_error(app->node, code, msg);
+    else if (!app->quiet)
+        fprintf(stderr, "lanmeet: %s\n", msg);
 }
 
 static void publish(lm_app *app)
@@ -89,6 +92,7 @@ int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
             close(app->identity_lock);
         return err;
     }
+    app->quiet = cfg->node.quiet;
     lm_node_config nc = cfg->node;
     nc.identity = &app->identity;
     app->node = lm_node_new(&nc, &err);

@@ -33,6 +33,7 @@ typedef struct lm_app {
     uint64_t term;
     lm_identity identity;
     int identity_lock; /* held while the app runs; -1 when none */
+    bool quiet;        /* no log lines on stderr */
 } lm_app;
 
 /* Returns 0, or a negative code with a sentence for the user in why. */

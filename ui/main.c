@@ -46,6 +46,8 @@ static void usage(FILE *f)
 "                         $XDG_CONFIG_HOME/lanmeet or ~/.config/lanmeet);\n"
 "                         'ephemeral' makes a new one each run\n"
 "      --test-faults      accept the test_* commands (for the test harness)\n"
+"      --verbose          log what the node does on stderr (always on with\n"
+"                         --events json)\n"
 "  -h, --help             show this help and exit\n"
 "  -V, --version          show the version and exit\n"
 "\n"
@@ -88,7 +90,7 @@ static void default_name(char *buf, size_t cap)
 int main(int argc, char **argv)
 {
     enum { O_HOST = 256, O_PORT, O_BIND, O_NO_MDNS, O_HEADLESS, O_EVENTS,
-           O_PASSWORD, O_IDENTITY, O_TEST_FAULTS };
+           O_PASSWORD, O_IDENTITY, O_TEST_FAULTS, O_VERBOSE };
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'},
         {"room", required_argument, NULL, 'r'},
@@ -102,6 +104,7 @@ int main(int argc, char **argv)
         {"password", required_argument, NULL, O_PASSWORD},
         {"identity", required_argument, NULL, O_IDENTITY},
         {"test-faults", no_argument, NULL, O_TEST_FAULTS},
+        {"verbose", no_argument, NULL, O_VERBOSE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0, 0, 0, 0},
@@ -112,7 +115,7 @@ int main(int argc, char **argv)
     lm_app_config cfg = {.node = {.name = name, .room = "main",
                                   .port = LM_DEFAULT_PORT},
                          .mdns = true};
-    bool json = false, headless = false;
+    bool json = false, headless = false, verbose = false;
     int c;
     while ((c = getopt_long(argc, argv, "n:r:p:hV", opts, NULL)) != -1) {
         switch (c) {
@@ -153,6 +156,7 @@ int main(int argc, char **argv)
         case O_PASSWORD: cfg.node.password = optarg; break;
         case O_IDENTITY: cfg.identity = optarg; break;
         case O_TEST_FAULTS: cfg.node.test_faults = true; break;
+        case O_VERBOSE: verbose = true; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("lanmeet %s (protocol %d)\n", LM_VERSION,
                          LM_PROTO_VERSION);
@@ -171,6 +175,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "lanmeet: the window is not built yet; running in "
                 "the terminal (type to chat, /who, /quit)\n");
     cfg.peers = peers[0] ? peers : NULL;
+    /* log lines go to stderr when a program reads the events (JSON) or
+     * when asked; a person at a terminal sees only the events */
+    cfg.node.quiet = !json && !verbose;
     if (!cfg.node.password)
         cfg.node.password = getenv("LANMEET_PASSWORD");
 
