@@ -9,6 +9,7 @@ function(lm_unit_test name)
 endfunction()
 
 lm_unit_test(test_wire)
+lm_unit_test(test_wire_hostile)
 lm_unit_test(test_text)
 lm_unit_test(test_election)
 lm_unit_test(test_chatlog)

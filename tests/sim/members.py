@@ -13,7 +13,7 @@
 
 Every wait is bounded; every process is stopped at the end. Exit 0 on
 pass, 1 on failure."""
-import argparse, os, random, shutil, signal, subprocess, sys, tempfile, time
+import argparse, os, random, shutil, signal, sys, tempfile, time
 
 from hostile import Node, free_port, stop, wait
 

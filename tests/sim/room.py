@@ -1,0 +1,562 @@
+"""room: the processes of one lmsim run and what they said.
+
+Node is one `lanmeet --headless --events json` process (its command line,
+its stdin, the events its stdout gave); Room is the nodes of one run: it
+launches them (on loopback or on the simulated hosts of hosts.py), waits
+on their events under one condition, records checks and figures, measures
+elections and chat delivery, and stops every node at the end. Also the
+event contract, the harness's exceptions and its signal state.
+Python 3 standard library only.
+"""
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+
+import hosts as lmhosts
+
+READY_TIMEOUT = 5.0
+REQUIRED = {  # the event contract (DESIGN.md section 8); "ev" and "t" always
+    "ready": ("id", "name", "room", "port", "version"),
+    "peer_joined": ("id", "name", "addr"),
+    "peer_left": ("id", "name", "addr", "reason"),
+    "hub": ("hub", "deputy", "term"),
+    "chat": ("from", "from_name", "to", "text", "ts"),
+    "members": ("peers",),
+    "error": ("code", "msg"),
+}
+STATE = {"cleaning": 0, "interrupted": False}
+
+
+class Interrupted(Exception): pass  # noqa: E701  SIGINT or SIGTERM reached the harness
+class RunTimeout(Exception): pass   # noqa: E701  the run went past --timeout
+class StepFailed(Exception): pass   # noqa: E701  a fatal check failed: the scenario stops
+class NodeCrashed(Exception): pass  # noqa: E701  a node exited that the harness did not stop
+
+
+def free_udp_ports(count):
+    """count distinct UDP ports free on 127.0.0.1 right now."""
+    socks = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def status(rc):
+    return f"killed by {signal.Signals(-rc).name}" if rc is not None and rc < 0 else f"status {rc}"
+
+
+def find(node, text):
+    """Chat events with this text seen by node."""
+    return [e for e in node.chats if e.get("text") == text]
+
+
+class Node:
+    """One lanmeet process: its command line, its stdin, what its stdout said."""
+
+    def __init__(self, room, index, port, peers, forced=False, hostobj=None):
+        self.room, self.name, self.forced = room, f"node{index}", forced
+        self.hostobj = hostobj  # the simulated host (hosts.Host) it runs on; None on loopback
+        self.addr = hostobj.addr if hostobj else "127.0.0.1"
+        self.port_asked, self.peer_addrs = port, peers  # peers: "ADDR:PORT" for --peer
+        self.proc = self.reader = self.launched = self.exit = None
+        self.id = self.port = self.ready = self.hub_ev = self.members = None
+        self.peers = {}  # peer id -> its latest peer_joined / peer_left event
+        self.hubs, self.chats, self.errors, self.bad, self.contract = [], [], [], [], []
+        self.got = Counter()  # (from, text) of group messages -> copies received
+        self.eof = self.killed = self.stopped = self.quitting = False
+        self.extra = {}  # per-node figures for the report
+
+    def start(self):
+        r, o = self.room, self.room.o
+        cmd = [o.binary, "--headless", "--events", "json", "--name", self.name,
+               "--room", o.room, "--identity", "ephemeral", "--test-faults",
+               "--port", str(self.port_asked)]
+        if self.forced:
+            cmd.append("--host")
+        if o.discovery == "static":
+            cmd.append("--no-mdns")
+            for p in self.peer_addrs:
+                cmd += ["--peer", p]
+        if self.hostobj:
+            cmd = self.hostobj.wrap(cmd)
+        r.log(f"start {self.name}: {' '.join(cmd)}")
+        self.errf = open(os.path.join(r.dir, self.name + ".stderr.log"), "wb")
+        self.evf = open(os.path.join(r.dir, self.name + ".events.log"), "w", encoding="utf-8")
+        self.launched = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.errf, cwd=r.dir, start_new_session=True,
+                                     preexec_fn=lmhosts.child_setup)
+        self.reader = threading.Thread(target=self._read, name=self.name, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        r = self.room
+        for raw in self.proc.stdout:
+            h = time.monotonic()
+            line = raw.decode("utf-8", "replace").rstrip("\r\n")
+            if not line.strip():
+                continue
+            with r.cond:
+                self.evf.write(f"{h - r.t0:9.3f} {line}\n")
+                try:
+                    ev = json.loads(line)
+                    if not isinstance(ev, dict):
+                        raise ValueError("not a JSON object")
+                except ValueError as e:
+                    self.bad.append(line[:200])
+                    r.harness_errors.append(f"{self.name}: bad stdout line {line[:120]!r}: {e}")
+                    continue
+                ev["_h"] = h
+                self._apply(ev)
+                r.cond.notify_all()
+        with r.cond:
+            self.eof = True
+            r.cond.notify_all()
+
+    def _apply(self, ev):
+        kind = ev.get("ev")
+        miss = [f for f in ("ev", "t") + REQUIRED.get(kind, ()) if f not in ev]
+        if miss:
+            self.contract.append(f"{kind} event without {','.join(miss)}")
+        if kind == "ready":
+            self.ready, self.id, self.port = ev, ev.get("id"), ev.get("port")
+            for f, want in (("name", self.name), ("room", self.room.o.room)):
+                if ev.get(f) != want:
+                    self.contract.append(f"ready: {f}={ev.get(f)!r}, expected {want!r}")
+            if self.port_asked and self.port != self.port_asked:
+                self.contract.append(f"ready: port {self.port}, asked for {self.port_asked}")
+        elif kind in ("peer_joined", "peer_left"):
+            self.peers[ev.get("id")] = ev
+        elif kind == "hub":
+            self.hub_ev = ev
+            self.hubs.append(ev)
+        elif kind == "chat":
+            self.chats.append(ev)
+            if ev.get("to") is None:
+                self.got[(ev.get("from"), ev.get("text"))] += 1
+        elif kind == "members":
+            self.members = ev
+        elif kind == "error":
+            self.errors.append(ev)
+
+    @property
+    def live(self):
+        return self.ready is not None and not (self.eof or self.killed or self.stopped)
+
+    def linked(self):
+        return {i for i, e in self.peers.items() if e.get("ev") == "peer_joined"}
+
+    def send(self, line):
+        if self.proc is None or self.proc.poll() is not None:
+            return False
+        try:
+            self.proc.stdin.write((line + "\n").encode())
+            self.proc.stdin.flush()
+        except OSError:
+            return False
+        self.room.log(f"{self.name} <- {line}")
+        return True
+
+    def signal(self, sig):
+        os.kill(self.proc.pid, sig)
+        self.killed = self.killed or sig == signal.SIGKILL
+        self.stopped = sig == signal.SIGSTOP or (self.stopped and sig != signal.SIGCONT)
+        self.room.log(f"{signal.Signals(sig).name} {self.name} (pid {self.proc.pid})")
+        return time.monotonic()
+
+    def cpu_ticks(self):
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime
+
+    def stderr_tail(self, lines=3):
+        with open(os.path.join(self.room.dir, self.name + ".stderr.log"), "rb") as f:
+            return " | ".join(f.read()[-2000:].decode("utf-8", "replace").splitlines()[-lines:])
+
+
+class Room:
+    """The nodes of one run, the condition they signal, checks and figures."""
+
+    def __init__(self, o, rundir, seed):
+        self.o, self.dir, self.seed = o, rundir, seed
+        os.makedirs(rundir, exist_ok=True)
+        self.rng = random.Random(seed)
+        self.cond = threading.Condition()
+        self.nodes, self.ports, self.ids = [], [], set()
+        self.checks, self.figures, self.chat, self.harness_errors = [], {}, {}, []
+        self.t0 = time.monotonic()
+        self.deadline = self.t0 + o.timeout
+        self.lan, self.planned = None, 0  # host mode: the hosts.Lan; nodes planned
+        self.info, self.hostfigs = {}, {}  # non-numeric results; figures per host
+        self.logf = open(os.path.join(rundir, "harness.log"), "w", encoding="utf-8")
+
+    def log(self, msg):
+        line = f"{time.monotonic() - self.t0:9.3f} {msg}"
+        self.logf.write(line + "\n")
+        self.logf.flush()
+        if self.o.verbose:
+            print(line, file=sys.stderr)
+
+    def new_id(self):
+        while True:
+            i = self.rng.getrandbits(64)
+            if i and i not in self.ids:
+                self.ids.add(i)
+                return i
+
+    def node(self, id_):
+        return next((n for n in self.nodes if n.id == id_), None)
+
+    def nm(self, id_):
+        n = self.node(id_)
+        return n.name if n else str(id_)
+
+    # ---- processes
+    def plan(self, total):
+        """Static discovery: pick the ports of every node the run will start."""
+        self.planned = total
+        if self.o.discovery == "static" and not self.lan:
+            self.ports = free_udp_ports(total)
+
+    def endpoint(self, i):
+        """Host mode: node i runs on host i mod H, port BASE_PORT + i div H."""
+        hs = self.lan.hosts
+        h = hs[i % len(hs)]
+        return h, h.addr, lmhosts.BASE_PORT + i // len(hs)
+
+    def launch(self, count, host=False):
+        """Start count more nodes at once; wait for their ready events."""
+        new = []
+        for _ in range(count):
+            i, port, peers, hostobj = len(self.nodes), 0, [], None
+            if self.lan:
+                hostobj, _, port = self.endpoint(i)
+                if self.o.discovery == "static":
+                    peers = ["%s:%d" % self.endpoint(j)[1:] for j in range(max(self.planned, i + 1)) if j != i]
+            elif self.o.discovery == "static":
+                while i >= len(self.ports):
+                    self.ports += [p for p in free_udp_ports(1) if p not in self.ports]
+                port = self.ports[i]
+                peers = [f"127.0.0.1:{p}" for j, p in enumerate(self.ports) if j != i]
+            n = Node(self, i, port, peers, host, hostobj)
+            self.nodes.append(n)
+            n.start()
+            new.append(n)
+        ok = self.wait(lambda: all(n.ready for n in new), READY_TIMEOUT)
+        names = ",".join(n.name for n in new)
+        self.check("ready", ok, f"{names} ready" if ok else "no ready event from " + ",".join(
+            n.name for n in new if not n.ready) + f" within {READY_TIMEOUT:g} s", fatal=True)
+        if self.o.loss > 0:
+            for n in new:
+                n.send(f"test_drop {self.o.loss:g}")
+        return new
+
+    # ---- waiting
+    def wait(self, pred, timeout):
+        """pred() under the lock until true (returned) or timeout (None)."""
+        end = min(time.monotonic() + timeout, self.deadline)
+        with self.cond:
+            while True:
+                for n in self.nodes:
+                    if n.eof and not (n.killed or n.quitting):
+                        raise NodeCrashed(n.name)
+                r = pred()
+                if r:
+                    return r
+                left = end - time.monotonic()
+                if left <= 0:
+                    if time.monotonic() >= self.deadline:
+                        raise RunTimeout()
+                    return None
+                self.cond.wait(min(left, 0.25))
+
+    def sleep(self, seconds):
+        self.wait(lambda: False, seconds)
+
+    def check(self, name, ok, detail="", fatal=False, note=False):
+        self.checks.append({"name": name, "ok": bool(ok), "detail": detail,
+                            "severity": "note" if note else "check"})
+        self.log(f"{'ok  ' if ok else 'FAIL' if not note else 'note'} {name}: {detail}")
+        if not ok and fatal:
+            raise StepFailed(name)
+
+    # ---- election
+    def agreement(self, group):
+        """Under the lock: the (hub, deputy) every node of group holds, if all
+        hold the same one, inside the group, and each is linked to exactly
+        the rest of the group; with t, the time of the last hub or peer
+        event that made it so."""
+        ids = {n.id for n in group}
+        key, t = None, 0.0
+        for n in group:
+            h = n.hub_ev
+            if h is None or n.linked() != ids - {n.id}:
+                return None
+            k = (h.get("hub"), h.get("deputy"))
+            if k[0] not in ids or (len(group) > 1 and (k[1] not in ids or k[1] == k[0])):
+                return None
+            if key is not None and k != key:
+                return None
+            key = k
+            t = max([t, h["_h"]] + [e["_h"] for e in n.peers.values()])
+        return {"hub": key[0], "deputy": key[1], "t": t}
+
+    def new_hub(self, group, old):
+        """Under the lock: every node of group names the same hub, not old."""
+        hubs = {n.hub_ev.get("hub") if n.hub_ev else None for n in group}
+        h = hubs.pop() if len(hubs) == 1 else None
+        if h is None or h == old:
+            return None
+        return {"hub": h, "t": max(n.hub_ev["_h"] for n in group)}
+
+    def describe(self, group):
+        with self.cond:
+            out = []
+            for n in group:
+                h = n.hub_ev or {}
+                out.append(f"{n.name}: hub={self.nm(h.get('hub'))} deputy={self.nm(h.get('deputy'))} "
+                           f"term={h.get('term')} linked=[{','.join(sorted(self.nm(i) for i in n.linked()))}]")
+            return "; ".join(out)
+
+    def converge(self, group, since, limit, figure, note=False):
+        """Wait until group agrees and stays so for --settle s; record the
+        time from since as figure, check it against limit."""
+        end = time.monotonic() + max(3 * limit, 10.0)
+        res = None
+        while time.monotonic() < end:
+            res = self.wait(lambda: self.agreement(group), end - time.monotonic())
+            if not res:
+                break
+            key = (res["hub"], res["deputy"])
+
+            def moved():
+                a = self.agreement(group)
+                return a is None or (a["hub"], a["deputy"]) != key
+            if not self.wait(moved, self.o.settle):
+                break
+            self.log(f"{figure}: agreement moved, waiting again")
+            res = None
+        if not res:
+            self.check(figure, False, "no stable agreement: " + self.describe(group), fatal=True)
+        took = res["t"] - since
+        self.figures[figure] = round(took, 3)
+        self.check(f"{figure} <= {limit:g}", took <= limit,
+                   f"{took:.3f} s, hub {self.nm(res['hub'])}, deputy {self.nm(res['deputy'])}", note=note)
+        return res
+
+    def who(self, group, res):
+        """Ask every node `who`; check the members events against res."""
+        t = time.monotonic()
+        for n in group:
+            n.send("who")
+        ok = self.wait(lambda: all(n.members and n.members["_h"] >= t for n in group), 3.0)
+        bad, ids = [], {n.id for n in group}
+        want = {i: "hub" if i == res["hub"] else "deputy" if i == res["deputy"] else "member" for i in ids}
+        with self.cond:
+            for n in group:
+                if not n.members:
+                    bad.append(f"{n.name}: no members event")
+                    continue
+                roles = {p.get("id"): p.get("role") for p in n.members.get("peers") or []}
+                if roles != want:
+                    bad.append(f"{n.name}: " + ",".join(f"{self.nm(i)}={r}" for i, r in sorted(roles.items())))
+        self.check("members", ok and not bad, "; ".join(bad[:4]) or
+                   f"all {len(group)} list the {len(ids)} members with the agreed roles")
+
+    # ---- chat
+    def say(self, senders, count, tag, expect, gap=None):
+        """Every sender says count group messages, interleaved; each text is
+        unique; expect: the nodes that must receive them; gap: the pause
+        between rounds (default --chat-gap)."""
+        msgs, names = [], {x.name for x in expect}
+        for k in range(count):
+            order = list(senders)
+            self.rng.shuffle(order)
+            for n in order:
+                m = {"text": f"m {n.name} {tag}{k}", "from": n.id, "sender": n.name, "expect": set(names)}
+                msgs.append(m)
+                n.send("say " + m["text"])
+                m["h"] = time.monotonic()
+            self.sleep(self.o.chat_gap if gap is None else gap)
+        return msgs
+
+    def deliver(self, label, msgs, nodes=None):
+        """Wait until every live expected node has every message."""
+        nodes = nodes or self.nodes
+
+        def done():
+            return all(n.got[(m["from"], m["text"])] for n in nodes if n.live
+                       for m in msgs if n.name in m["expect"])
+        ok = self.wait(done, self.o.chat_timeout)
+        self.log(f"{label}: {len(msgs)} messages {'delivered' if ok else 'NOT all delivered'}")
+        return ok
+
+    def chat_report(self, label, msgs, nodes, gaps=True, note=False):
+        """Per-node sent/delivered/lost/duplicated/out-of-order figures for
+        msgs, and the room's agreement on their seq numbers."""
+        texts = {m["text"]: m for m in msgs}
+        views, seqs, lat, hlat = {}, {}, [], {}
+        with self.cond:
+            for n in nodes:
+                seen, order, dup = {}, [], 0
+                for e in n.chats:
+                    if e.get("to") is not None or e.get("text") not in texts:
+                        continue
+                    key = (e.get("from"), e["text"])
+                    if key in seen:
+                        dup += 1
+                        continue
+                    seen[key] = e
+                    order.append(e)
+                    if not e.get("history"):
+                        lat.append(e["_h"] - texts[e["text"]]["h"])
+                        if n.hostobj:
+                            hlat.setdefault(n.hostobj.name, []).append(lat[-1])
+                    seqs.setdefault(e["text"], Counter())[e.get("seq")] += 1
+                views[n.name] = (seen, order, dup)
+        canon = {t: c.most_common(1)[0][0] for t, c in seqs.items()}
+        conflicts = sum(1 for c in seqs.values() if len(c) > 1)
+        used = [v for v in canon.values() if isinstance(v, int)]
+        reused = len(used) - len(set(used))  # one seq given to several texts
+        per, missing = {}, []
+        for n in nodes:
+            seen, order, dup = views[n.name]
+            exp = [m for m in msgs if n.name in m["expect"]]
+            lost = [m["text"] for m in exp if (m["from"], m["text"]) not in seen]
+            missing += [f"{n.name} lacks {t!r}" for t in lost[:2]]
+            ooo, top = 0, None
+            for e in order:
+                s = e.get("seq")
+                if not isinstance(s, int) or (top is not None and s <= top):
+                    ooo += 1
+                if isinstance(s, int):
+                    top = s if top is None else max(top, s)
+            per[n.name] = {
+                "sent": sum(1 for m in msgs if m["sender"] == n.name), "expected": len(exp),
+                "delivered": len(seen), "lost": len(lost), "duplicated": dup, "out_of_order": ooo,
+                "seq_mismatch": sum(1 for e in order if e.get("seq") != canon.get(e["text"])),
+                "history": sum(1 for e in order if e.get("history")),
+                "foreign": sum(1 for k in seen if n.name not in texts[k[1]]["expect"]),
+            }
+        self.chat[label] = per
+        if self.lan:  # the same figures summed over the nodes of each host
+            for h in self.lan.hosts:
+                mine = [per[n.name] for n in nodes if n.hostobj is h]
+                if mine:
+                    hf = {k: sum(p[k] for p in mine) for k in ("expected", "delivered", "lost", "duplicated",
+                                                             "out_of_order")}
+                    if hlat.get(h.name):
+                        hf["latency_p50_ms"] = round(1000 * statistics.median(hlat[h.name]), 1)
+                    self.hostfigs.setdefault(h.name, {})[label] = hf
+        nums = sorted({v for v in canon.values() if isinstance(v, int)})
+        tot = {k: sum(p[k] for p in per.values()) for k in ("lost", "duplicated", "out_of_order", "seq_mismatch")}
+        f = {"lost": tot["lost"], "duplicated": tot["duplicated"],
+             "reordered": tot["out_of_order"] + tot["seq_mismatch"] + conflicts + reused,
+             "seq_gaps": nums[-1] - nums[0] + 1 - len(nums) if nums else 0}
+        if lat:
+            lat.sort()
+            f.update({"latency_p50_ms": round(1000 * lat[len(lat) // 2], 1),
+                      "latency_p99_ms": round(1000 * lat[min(len(lat) - 1, int(len(lat) * 0.99))], 1),
+                      "latency_max_ms": round(1000 * lat[-1], 1)})
+        for k, v in f.items():
+            self.figures[f"{label}_{k}"] = v
+        self.check(f"{label}: none lost", not f["lost"], f"{f['lost']} lost; " + "; ".join(missing[:4])
+                   if f["lost"] else f"{len(msgs)} messages reached all {len(nodes)} expected nodes", note=note)
+        self.check(f"{label}: none duplicated", not f["duplicated"], f"{f['duplicated']} extra copies", note=note)
+        self.check(f"{label}: one order", not f["reordered"],
+                   f"out of order {tot['out_of_order']}, seq differing from the room's "
+                   f"{tot['seq_mismatch']}, texts with several seqs {conflicts}, seqs with several texts "
+                   f"{reused}", note=note)
+        if gaps:
+            self.check(f"{label}: seq without gaps", not f["seq_gaps"],
+                       f"seq {nums[0]}..{nums[-1]}, {f['seq_gaps']} missing" if nums else "no seq", note=note)
+        return f
+
+    # ---- end of run
+    def close(self):
+        """Quit every node, SIGKILL what is left after --grace, reap all."""
+        STATE["cleaning"] += 1
+        try:
+            gone = [n for n in self.nodes if n.proc and not n.killed and n.proc.poll() is not None]
+            self.check("no_crash", not gone, "; ".join(
+                f"{n.name} exited by itself, {status(n.proc.returncode)}; stderr: {n.stderr_tail()}"
+                for n in gone) or "every node ran until stopped")
+            running = [n for n in self.nodes if n.proc and n.proc.poll() is None]
+            for n in running:
+                n.quitting = True
+                if n.stopped:
+                    n.signal(signal.SIGCONT)
+                n.send("quit")
+            end, slow = time.monotonic() + self.o.grace, []
+            for n in running:
+                try:
+                    n.proc.wait(max(0.0, end - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    slow.append(n.name)
+                    n.proc.kill()
+                    n.proc.wait(10)
+            for n in self.nodes:
+                if n.proc:
+                    n.exit = n.proc.returncode
+                    n.reader.join(2.0)
+                    for f in (n.proc.stdin, n.proc.stdout, n.errf, n.evf):
+                        try:
+                            f.close()
+                        except OSError:
+                            pass
+            badrc = [f"{n.name} {status(n.exit)}" for n in running if n.name not in slow and n.exit != 0]
+            self.check("quit", not slow and not badrc, (f"still running {self.o.grace:g} s after quit: "
+                       f"{','.join(slow)}; " if slow else "") + (f"exit status after quit: {','.join(badrc)}"
+                       if badrc else ""), note=True)
+            bad = [f"{n.name}: {b!r}" for n in self.nodes for b in n.bad]
+            self.check("stdout is JSON lines", not bad, "; ".join(bad[:3]))
+            contract = [f"{n.name}: {c}" for n in self.nodes for c in n.contract]
+            self.check("event fields", not contract, "; ".join(contract[:4]))
+            errs = [f"{n.name}: {e.get('code')}: {e.get('msg')}" for n in self.nodes for e in n.errors
+                    if not e.get("_expected")]
+            self.check("error events", not errs, "; ".join(errs[:4]), note=True)
+            if self.lan is not None:
+                probs = self.lan.close()
+                self.check("hosts removed", not probs, "; ".join(probs) or
+                           f"{len(self.lan.hosts)} hosts, their daemons and namespaces removed")
+        finally:
+            if self.lan is not None:
+                self.lan.close()  # idempotent; after an exception above
+            self.logf.close()
+            STATE["cleaning"] -= 1
+
+    def result(self, k):
+        nodes = {n.name: {"id": n.id, "port": n.port, "forced": n.forced, "addr": n.addr,
+                          "host": n.hostobj.name if n.hostobj else None, "killed": n.killed, "exit": n.exit,
+                          "errors": [f"{e.get('code')}: {e.get('msg')}" for e in n.errors],
+                          "bad_lines": len(n.bad), "contract": n.contract[:10],
+                          "chat": {lab: per[n.name] for lab, per in self.chat.items() if n.name in per},
+                          **n.extra} for n in self.nodes}
+        failed = [c["name"] for c in self.checks if not c["ok"] and c["severity"] == "check"]
+        out = {"run": k, "seed": self.seed, "pass": not failed, "failed": failed, "figures": self.figures,
+               "checks": self.checks, "nodes": nodes, "harness_errors": self.harness_errors,
+               "workdir": self.dir}
+        if self.info:
+            out["info"] = self.info
+        if self.lan:
+            hs = self.lan.describe()
+            for name, d in hs.items():
+                d["nodes"] = [n.name for n in self.nodes if n.hostobj and n.hostobj.name == name]
+                d["figures"] = self.hostfigs.get(name, {})
+            out["hosts"] = hs
+        return out
+
