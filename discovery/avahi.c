@@ -3,7 +3,8 @@
  * Publishes this node as LM_SERVICE_TYPE with TXT records
  *     ver=1 id=<16 hex> name=<display name> room=<room> role=<role> term=<n>
  * under the instance name "<name> (<first 8 hex digits of id>)", and browses
- * for the other nodes on every interface. Each browse result gets a resolver
+ * for the other nodes on every interface (txt.c builds and reads those
+ * records; this file only carries them). Each browse result gets a resolver
  * that stays open, because Avahi reports FOUND again whenever the record
  * changes: that is how a new role or term reaches the other nodes.
  *
@@ -26,11 +27,12 @@
  * found() once the new client has browsed again.
  */
 #ifndef _POSIX_C_SOURCE
-#define _POSIX_C_SOURCE 200809L /* strdup, strncasecmp under -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* strdup under -std=c11 */
 #endif
 #include "discovery.h"
 
 #include "err.h"
+#include "txt.h"
 
 #include <avahi-client/client.h>
 #include <avahi-client/lookup.h>
@@ -43,18 +45,16 @@
 #include <avahi-common/timeval.h>
 
 #include <arpa/inet.h>
-#include <ctype.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#define TXT_VERSION 1     /* "ver": version of the lanmeet protocol */
 #define RETRY_MS 1000     /* no bus, or an odd failure: try again after */
 #define NAME_TRIES 16     /* alternative instance names tried in a row */
-#define INSTANCE_MAX 63   /* a DNS label, AVAHI_LABEL_MAX - 1 bytes */
-#define ID_TAG_LEN 11     /* " (" + 8 hex digits + ")" */
+#define ITEMS_ON_STACK 16 /* TXT strings of a record before we malloc */
+
+/* a DNS label, AVAHI_LABEL_MAX - 1 bytes */
+#define INSTANCE_MAX LM_TXT_INSTANCE_MAX
 
 static const char no_mdns_msg[] =
     "avahi-daemon is not running: peers will not be found by mDNS; start "
@@ -87,9 +87,10 @@ struct avahi_disc {
     int outage; /* no_mdns given, mdns_back owed */
 
     int have_self; /* the last publish(), kept for every new client */
-    uint64_t id, term;
+    uint64_t id;
     uint16_t port;
-    char name[64], room[64], role[16];
+    lm_txt_record txt;           /* its TXT strings */
+    char want[INSTANCE_MAX + 1]; /* and its instance name */
 
     int added;                   /* service added to the group, committed */
     char base[INSTANCE_MAX + 1]; /* instance name before any collision */
@@ -102,27 +103,6 @@ struct avahi_disc {
 static _Thread_local const avahi_disc *in_callback;
 
 /* ---- small helpers ---------------------------------------------------- */
-
-/* Copies at most cap-1 bytes of src[0..len) without cutting a UTF-8
- * sequence in two. */
-static void copy_utf8(char *dst, size_t cap, const char *src, size_t len)
-{
-    size_t n = len;
-
-    if (len >= cap) { /* cut, and step back to the start of a character */
-        n = cap - 1;
-        while (n > 0 && ((unsigned char)src[n] & 0xC0) == 0x80)
-            n--;
-    }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
-static void copy_str(char *dst, size_t cap, const char *src)
-{
-    src = src ? src : "";
-    copy_utf8(dst, cap, src, strlen(src));
-}
 
 /* Calls s->cb.fn(ud, ...) if it is set, marking this thread as inside it. */
 #define CALL_OUT(s, fn, ...)                                                \
@@ -166,110 +146,55 @@ static void no_mdns(avahi_disc *s, int error)
 
 /* ---- TXT records -------------------------------------------------------- */
 
-/* 1..maxlen digits in base 10 or 16, no sign, no overflow past max. */
-static int parse_num(const char *v, size_t n, unsigned base, size_t maxlen,
-                     uint64_t max, uint64_t *out)
+/* An AvahiStringList is stored in reverse order (strlst.h), so adding ours
+ * first to last, as avahi_string_list_new() does with its arguments, keeps
+ * the order of the record. */
+static AvahiStringList *txt_to_list(const lm_txt_record *r)
 {
-    static const char digits[] = "0123456789abcdef";
-    uint64_t x = 0;
+    AvahiStringList *l = NULL, *next;
 
-    if (n < 1 || n > maxlen)
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        const char *d = memchr(digits, tolower((unsigned char)v[i]), base);
-        if (!d || x > (max - (uint64_t)(d - digits)) / base)
-            return -1;
-        x = x * base + (uint64_t)(d - digits);
+    for (size_t i = 0; i < r->n; i++) {
+        next = avahi_string_list_add_arbitrary(l, (const uint8_t *)r->str[i],
+                                               r->len[i]);
+        if (!next) {
+            avahi_string_list_free(l);
+            return NULL;
+        }
+        l = next;
     }
-    *out = x;
-    return 0;
+    return l;
 }
 
-/* Fills p from a TXT record; -1 when it is not a valid lanmeet record: no
- * id or id 0, a malformed or repeated field. Keys we do not know and
- * attributes without '=' are skipped, for later versions. Text is cut to
- * its field at a character boundary; a NUL byte in it is malformed. */
-static int parse_txt(AvahiStringList *txt, lm_disc_peer *p)
+/* Reads a resolved record with lm_txt_parse(), every string of it: a
+ * record of ours has LM_TXT_ITEMS, one from the wire may hold thousands. */
+static int parse_list(AvahiStringList *txt, lm_disc_peer *p)
 {
-    uint64_t ver = 0;
-    struct {
-        const char *key;
-        char *text; /* a text field of `cap` bytes, or ... */
-        size_t cap;
-        uint64_t *num; /* ... a number */
-        unsigned base;
-        size_t maxlen;
-        uint64_t max;
-    } f[] = {
-        {"id", NULL, 0, &p->id, 16, 16, UINT64_MAX},
-        {"ver", NULL, 0, &ver, 10, 10, UINT32_MAX},
-        {"term", NULL, 0, &p->term, 10, 20, UINT64_MAX},
-        {"name", p->name, sizeof p->name, NULL, 0, 0, 0},
-        {"room", p->room, sizeof p->room, NULL, 0, 0, 0},
-        {"role", p->role, sizeof p->role, NULL, 0, 0, 0},
-    };
-    unsigned seen = 0;
+    lm_txt_item stack[ITEMS_ON_STACK], *items = stack;
+    size_t n = 0, max = (size_t)avahi_string_list_length(txt);
+    int r;
 
-    memset(p, 0, sizeof *p);
-    for (AvahiStringList *l = txt; l; l = avahi_string_list_get_next(l)) {
-        const char *d = (const char *)avahi_string_list_get_text(l);
-        size_t n = avahi_string_list_get_size(l), klen, vlen, i;
-        const char *eq = d ? memchr(d, '=', n) : NULL;
-
-        if (!eq)
-            continue;
-        klen = (size_t)(eq - d);
-        vlen = n - klen - 1;
-        for (i = 0; i < sizeof f / sizeof f[0]; i++)
-            if (klen == strlen(f[i].key) && !strncasecmp(d, f[i].key, klen))
-                break;
-        if (i == sizeof f / sizeof f[0])
-            continue;
-        if (seen & 1u << i)
-            return -1;
-        seen |= 1u << i;
-        if (f[i].num ? parse_num(eq + 1, vlen, f[i].base, f[i].maxlen,
-                                 f[i].max, f[i].num) < 0
-                     : memchr(eq + 1, '\0', vlen) != NULL)
-            return -1;
-        if (f[i].text)
-            copy_utf8(f[i].text, f[i].cap, eq + 1, vlen);
+    if (max > ITEMS_ON_STACK && !(items = malloc(max * sizeof *items)))
+        return LM_ENOMEM;
+    for (AvahiStringList *l = txt; l && n < max;
+         l = avahi_string_list_get_next(l)) {
+        items[n].data = (const char *)avahi_string_list_get_text(l);
+        items[n].len = avahi_string_list_get_size(l);
+        n++;
     }
-    p->version = (unsigned)ver;
-    return p->id ? 0 : -1; /* f[0] is the id */
-}
-
-static AvahiStringList *build_txt(const avahi_disc *s)
-{
-    char ver[16], id[24], name[80], room[80], role[32], term[32];
-
-    snprintf(ver, sizeof ver, "ver=%d", TXT_VERSION);
-    snprintf(id, sizeof id, "id=%016" PRIx64, s->id);
-    snprintf(name, sizeof name, "name=%s", s->name);
-    snprintf(room, sizeof room, "room=%s", s->room);
-    snprintf(role, sizeof role, "role=%s", s->role);
-    snprintf(term, sizeof term, "term=%" PRIu64, s->term);
-    return avahi_string_list_new(ver, id, name, room, role, term, NULL);
+    r = lm_txt_parse(items, n, p);
+    if (items != stack)
+        free(items);
+    return r;
 }
 
 /* ---- publishing --------------------------------------------------------- */
-
-/* "<name> (<first 8 hex digits of id>)", the name cut to fit one label. */
-static void make_base(const avahi_disc *s, char *out)
-{
-    char name[INSTANCE_MAX + 1 - ID_TAG_LEN];
-
-    copy_str(name, sizeof name, s->name[0] ? s->name : "lanmeet");
-    snprintf(out, INSTANCE_MAX + 1, "%s (%08" PRIx32 ")", name,
-             (uint32_t)(s->id >> 32));
-}
 
 static void rename_svc(avahi_disc *s)
 {
     char *alt = avahi_alternative_service_name(s->svc);
 
     if (alt)
-        copy_str(s->svc, sizeof s->svc, alt);
+        lm_txt_copy(s->svc, sizeof s->svc, alt, strlen(alt));
     avahi_free(alt);
 }
 
@@ -298,14 +223,13 @@ static void group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state,
  * Returns 0 or an AVAHI_ERR_* code; says nothing (the caller decides). */
 static int apply_self(avahi_disc *s)
 {
-    char base[INSTANCE_MAX + 1];
+    const char *base = s->want;
     AvahiStringList *txt;
     int r;
 
     if (!s->group &&
         !(s->group = avahi_entry_group_new(s->client, group_cb, s)))
         return avahi_client_errno(s->client);
-    make_base(s, base);
     if (s->added && (strcmp(base, s->base) != 0 || s->port != s->svc_port)) {
         /* a new instance name or port is a new service, not an update */
         avahi_entry_group_reset(s->group);
@@ -315,7 +239,7 @@ static int apply_self(avahi_disc *s)
         memcpy(s->base, base, sizeof s->base);
         memcpy(s->svc, base, sizeof s->svc);
     }
-    if (!(txt = build_txt(s)))
+    if (!(txt = txt_to_list(&s->txt)))
         return AVAHI_ERR_NO_MEMORY;
     if (s->added)
         r = avahi_entry_group_update_service_txt_strlst(
@@ -401,7 +325,8 @@ static void resolve_cb(AvahiServiceResolver *r, AvahiIfIndex iface,
      * when the records come, and the browser's REMOVE ends it. */
     if (event != AVAHI_RESOLVER_FOUND)
         return;
-    if (!a || a->proto != AVAHI_PROTO_INET || parse_txt(txt, &p) < 0 ||
+    memset(&p, 0, sizeof p);
+    if (!a || a->proto != AVAHI_PROTO_INET || parse_list(txt, &p) < 0 ||
         (s->have_self && p.id == s->id)) {
         forget(e);
         return;
@@ -661,20 +586,19 @@ static void *avahi_open(const char *arg, const lm_disc_callbacks *cb,
 static int avahi_publish(void *state, const lm_disc_self *self)
 {
     avahi_disc *s = state;
+    lm_txt_record txt;
     int locked, r = 0;
 
-    if (!s || !self || self->id == 0)
-        return LM_EINVAL;
+    if (!s || !self || lm_txt_build(self, &txt) != 0)
+        return LM_EINVAL; /* lm_txt_build refuses id 0 */
     locked = in_callback != s;
     if (locked)
         avahi_threaded_poll_lock(s->tp);
     s->have_self = 1;
     s->id = self->id;
-    s->term = self->term;
     s->port = self->port;
-    copy_str(s->name, sizeof s->name, self->name);
-    copy_str(s->room, sizeof s->room, self->room);
-    copy_str(s->role, sizeof s->role, self->role);
+    s->txt = txt;
+    lm_txt_instance_name(self->name, self->id, s->want);
     /* otherwise it is published when the client reaches RUNNING */
     if (s->client &&
         avahi_client_get_state(s->client) == AVAHI_CLIENT_S_RUNNING)

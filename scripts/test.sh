@@ -25,8 +25,8 @@ cmake --build build-asan -j"$(nproc)" >/dev/null
 echo "== fuzz (${FUZZ_SECONDS} s per target)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DLM_SANITIZE=ON \
   -DLM_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_wire fuzz_open >/dev/null
-for target in wire open; do
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_wire fuzz_open fuzz_txt >/dev/null
+for target in wire open txt; do
   corpus=$(mktemp -d)      # scratch: new inputs go here, the seeds stay
   log=$(mktemp)
   rc=0

@@ -15,6 +15,8 @@ lm_unit_test(test_election)
 lm_unit_test(test_chatlog)
 lm_unit_test(test_crypto)
 lm_unit_test(test_command ui/command.c ui/json.c)
+lm_unit_test(test_txt)
+target_link_libraries(test_txt PRIVATE lmdisc)
 
 # The Avahi backend against a real avahi-daemon, inside a network namespace
 # the wrapper creates and removes (exit 77 = skipped: no root or no netns).
@@ -97,6 +99,12 @@ if(LM_FUZZ)
     target_compile_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
     target_link_options(fuzz_${target} PRIVATE -fsanitize=fuzzer)
   endforeach()
+  # mDNS TXT records: the discovery parser without Avahi around it
+  add_executable(fuzz_txt tests/fuzz/fuzz_txt.c discovery/txt.c)
+  target_include_directories(fuzz_txt PRIVATE core discovery)
+  target_link_libraries(fuzz_txt PRIVATE lmcore)
+  target_compile_options(fuzz_txt PRIVATE -fsanitize=fuzzer)
+  target_link_options(fuzz_txt PRIVATE -fsanitize=fuzzer)
 endif()
 
 # A misbehaving peer for the harness's hostile scenario.
