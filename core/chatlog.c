@@ -164,3 +164,19 @@ void lm_chatlog_reset(lm_chatlog *log, uint64_t seq)
     log->nhold = 0;
     log->first = log->next = seq ? seq : 1;
 }
+
+uint64_t lm_chatlog_chain(uint64_t prev, uint64_t seq, uint64_t origin,
+                          uint32_t msgid)
+{
+    /* splitmix64's finaliser over the fields: not a defence against a
+     * lying hub (which can say anything), only against coincidence */
+    uint64_t x = prev ^ seq * 0x9E3779B97F4A7C15ULL ^
+                 origin * 0xC2B2AE3D27D4EB4FULL ^
+                 (uint64_t)msgid * 0x165667B19E3779F9ULL;
+    x ^= x >> 30;
+    x *= 0xBF58476D1CE4E5B9ULL;
+    x ^= x >> 27;
+    x *= 0x94D049BB133111EBULL;
+    x ^= x >> 31;
+    return x;
+}

@@ -20,6 +20,7 @@
 
 typedef struct lm_chat_entry {
     uint64_t seq;
+    uint64_t chain; /* the hub's digest of the history up to here */
     uint64_t origin;
     uint32_t msgid;
     int64_t ts;
@@ -54,5 +55,11 @@ bool lm_chatlog_has(const lm_chatlog *log, uint64_t origin, uint32_t msgid);
 /* Forgets everything, held messages too, and expects seq next: the hub's
  * history took another course than ours (a healed partition). */
 void lm_chatlog_reset(lm_chatlog *log, uint64_t seq);
+
+/* The digest a hub stamps on the entry after prev: equal digests at one
+ * seq mean one history up to there (a message handed again after a split
+ * can sit at the same seq in two histories; the digest tells them apart). */
+uint64_t lm_chatlog_chain(uint64_t prev, uint64_t seq, uint64_t origin,
+                          uint32_t msgid);
 
 #endif

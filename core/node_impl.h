@@ -55,6 +55,7 @@
  * lid): the links that now time out say nothing about the room. */
 #define LM_STALL_US 700000
 #define LM_STALL_GRACE_US 2500000
+#define LM_SYNC_RETRY_US 2000000 /* a hub answers a sync request within this */
 
 /* ENet disconnect data: why a link was closed on purpose. */
 enum { LM_BYE_NONE = 0, LM_BYE_QUIT = 1, LM_BYE_REJECT = 2, LM_BYE_DUP = 3 };
@@ -199,7 +200,10 @@ struct lm_node {
     lm_bucket send_rate; /* our own user's messages */
     /* after histories were joined: messages already shown, not to repeat */
     lm_shown shown[LM_CHATLOG_CAP];
-    size_t nshown;
+    size_t nshown, shown_next;
+    uint32_t sync_ask; /* number of our latest sync request */
+    int64_t sync_sent_us;
+    bool sync_answered;
     uint64_t acked_upto; /* hub: last seq the deputy holds */
     uint64_t sent_upto;  /* hub: last seq broadcast to every member */
 

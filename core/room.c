@@ -158,6 +158,13 @@ void room_tick(lm_node *n, int64_t now)
             term = l->st.term;
         }
     }
+    /* an answer lost with a replaced link: ask the hub again */
+    if (n->synced_hub && n->synced_hub == n->st.hub && n->synced_hub != n->id &&
+        !n->sync_answered && now - n->sync_sent_us > LM_SYNC_RETRY_US) {
+        node_log(n, "no answer from the hub to our sync request; asking again");
+        n->synced_hub = 0;
+        check_sync(n);
+    }
     if (unknown != n->unknown_hub) {
         n->unknown_hub = unknown;
         n->unknown_since_us = now;
@@ -176,6 +183,7 @@ static void send_entry(lm_node *n, lm_link *l, uint64_t seq, bool history)
         return;
     lm_msg m = {.type = LM_MSG_CHAT};
     m.u.chat.seq = e->seq;
+    m.u.chat.chain = e->chain;
     m.u.chat.origin = e->origin;
     m.u.chat.msgid = e->msgid;
     m.u.chat.ts = e->ts;
@@ -220,8 +228,11 @@ static void hub_order(lm_node *n, uint64_t origin, const char *name,
 {
     if (lm_chatlog_has(n->log, origin, msgid))
         return; /* handed again after a failover: already ordered */
-    lm_chat_entry e = {.seq = lm_chatlog_next(n->log), .origin = origin,
-                       .msgid = msgid, .ts = ts, .text = (char *)text};
+    uint64_t seq = lm_chatlog_next(n->log);
+    const lm_chat_entry *prev = lm_chatlog_get(n->log, seq - 1);
+    lm_chat_entry e = {.seq = seq, .origin = origin, .msgid = msgid, .ts = ts,
+                       .text = (char *)text};
+    e.chain = lm_chatlog_chain(prev ? prev->chain : 0, seq, origin, msgid);
     snprintf(e.name, sizeof e.name, "%s", name);
     if (lm_chatlog_offer(n->log, &e) != 1) {
         node_error(n, "internal", "could not store a chat message");
@@ -272,24 +283,32 @@ static void check_sync(lm_node *n)
      * history and ours are one (not so after a healed partition) */
     lm_msg m = {.type = LM_MSG_SYNC_REQ};
     m.u.sync_req.seq = lm_chatlog_next(n->log) - 1;
+    m.u.sync_req.ask = ++n->sync_ask; /* only this request's answer counts */
+    n->sync_sent_us = lm_mono_us();
+    n->sync_answered = false;
     const lm_chat_entry *last = lm_chatlog_get(n->log, m.u.sync_req.seq);
     if (last) {
         m.u.sync_req.origin = last->origin;
         m.u.sync_req.msgid = last->msgid;
+        m.u.sync_req.chain = last->chain;
     }
     link_send(n, hub, LM_CH_CHAT, &m);
     hand_pending(n, hub);
 }
 
-/* True when the member's last message (seq, origin, msgid) is not ours at
- * that seq: its history and ours went separate ways. */
-static bool diverged(const lm_node *n, uint64_t seq, uint64_t origin,
-                     uint32_t msgid)
+/* True when the member's last message is not ours at that seq, digest of
+ * the history before it included: its history and ours went separate ways
+ * (the same message can sit at the same seq in two histories once halves
+ * hand their messages to a new hub; the digest tells them apart). */
+static bool diverged(const lm_node *n, const lm_msg *req)
 {
+    uint64_t seq = req->u.sync_req.seq;
     if (seq == 0 || seq < lm_chatlog_first(n->log))
         return false; /* nothing to compare, or older than we keep */
     const lm_chat_entry *e = lm_chatlog_get(n->log, seq);
-    return !e || e->origin != origin || e->msgid != msgid;
+    return !e || e->chain != req->u.sync_req.chain ||
+           e->origin != req->u.sync_req.origin ||
+           e->msgid != req->u.sync_req.msgid;
 }
 
 static void on_sync_req(lm_node *n, lm_link *l, const lm_msg *req)
@@ -299,11 +318,12 @@ static void on_sync_req(lm_node *n, lm_link *l, const lm_msg *req)
     uint64_t last = req->u.sync_req.seq;
     lm_msg m = {.type = LM_MSG_SYNC_START};
     uint64_t first = lm_chatlog_first(n->log);
-    if (diverged(n, last, req->u.sync_req.origin, req->u.sync_req.msgid))
+    if (diverged(n, req))
         m.u.sync_start.flags = LM_SYNC_RESET; /* all of ours, from the start */
     else if (last + 1 > first)
         first = last + 1;
     m.u.sync_start.seq = first;
+    m.u.sync_start.ask = req->u.sync_req.ask;
     link_send(n, l, LM_CH_CHAT, &m);
     /* only what the deputy holds; the rest follows as it is released */
     for (uint64_t s = first; s <= n->acked_upto; s++)
@@ -341,12 +361,15 @@ static bool is_pending(const lm_node *n, uint32_t msgid)
  * conversations join instead of one of them being lost. */
 static void rejoin_history(lm_node *n, lm_link *hub, uint64_t first)
 {
-    n->nshown = 0;
     for (uint64_t s = lm_chatlog_first(n->log); s < lm_chatlog_next(n->log);
          s++) {
         const lm_chat_entry *e = lm_chatlog_get(n->log, s);
-        if (n->nshown < LM_CHATLOG_CAP)
-            n->shown[n->nshown++] = (lm_shown){e->origin, e->msgid};
+        if (!was_shown(n, e->origin, e->msgid)) { /* a ring: oldest go */
+            n->shown[n->shown_next] = (lm_shown){e->origin, e->msgid};
+            n->shown_next = (n->shown_next + 1) % LM_CHATLOG_CAP;
+            if (n->nshown < LM_CHATLOG_CAP)
+                n->nshown++;
+        }
         if (e->origin != n->id || is_pending(n, e->msgid) ||
             n->npending == LM_MAX_PENDING)
             continue;
@@ -399,7 +422,8 @@ static void on_chat(lm_node *n, lm_link *l, const lm_msg *m)
 {
     if (l->id != n->st.hub)
         return; /* an old hub's late words; the current hub resends */
-    lm_chat_entry e = {.seq = m->u.chat.seq, .origin = m->u.chat.origin,
+    lm_chat_entry e = {.seq = m->u.chat.seq, .chain = m->u.chat.chain,
+                       .origin = m->u.chat.origin,
                        .msgid = m->u.chat.msgid, .ts = m->u.chat.ts,
                        .flags = m->u.chat.flags,
                        .text = (char *)m->u.chat.text};
@@ -437,8 +461,11 @@ void room_on_message(lm_node *n, lm_link *l, const lm_msg *m)
         on_sync_req(n, l, m);
         break;
     case LM_MSG_SYNC_START:
-        if (l->id != n->st.hub)
+        /* an answer to an older request (a link replaced while it was on
+         * its way) would reset our history a second time */
+        if (l->id != n->st.hub || m->u.sync_start.ask != n->sync_ask)
             break;
+        n->sync_answered = true;
         if (m->u.sync_start.flags & LM_SYNC_RESET)
             rejoin_history(n, l, m->u.sync_start.seq);
         else

@@ -16,11 +16,11 @@
  *   STATE       state, flags u8
  *   PEERS       n u8, n x (id u64, ipv4 u32, port u16)
  *   CHAT_SUBMIT msgid u32, ts i64, text s16
- *   CHAT        seq u64, origin u64, msgid u32, ts i64, flags u8,
+ *   CHAT        seq u64, chain u64, origin u64, msgid u32, ts i64, flags u8,
  *               name s8, text s16
  *   CHAT_ACK    seq u64
- *   SYNC_REQ    seq u64, origin u64, msgid u32
- *   SYNC_START  seq u64, flags u8
+ *   SYNC_REQ    seq u64, origin u64, msgid u32, chain u64, ask u32
+ *   SYNC_START  seq u64, flags u8, ask u32
  *   DM          msgid u32, ts i64, nto u8, nto x to u64, text s16
  *   INTRO       start_ms i64, flags u8, port u16, name s8, room s8, state
  *   SEALED      not decoded here: opaque bytes for the crypto layer
@@ -68,11 +68,11 @@ enum {
     STATE_MAX = 1 + STATE_SIZE + 1,
     PEERS_MAX = 1 + 1 + LM_MAX_PEERS * PEER_SIZE,
     SUBMIT_MAX = 1 + 4 + 8 + STR16_SIZE(LM_TEXT_MAX),
-    CHAT_MAX = 1 + 8 + 8 + 4 + 8 + 1 + STR8_SIZE(LM_NAME_MAX) +
+    CHAT_MAX = 1 + 8 + 8 + 8 + 4 + 8 + 1 + STR8_SIZE(LM_NAME_MAX) +
                STR16_SIZE(LM_TEXT_MAX),
     ACK_MAX = 1 + 8,
-    SYNC_REQ_MAX = 1 + 8 + 8 + 4,
-    SYNC_START_MAX = 1 + 8 + 1,
+    SYNC_REQ_MAX = 1 + 8 + 8 + 4 + 8 + 4,
+    SYNC_START_MAX = 1 + 8 + 1 + 4,
     DM_MAX = 1 + 4 + 8 + 1 + LM_MAX_PEERS * 8 + STR16_SIZE(LM_TEXT_MAX),
     INTRO_MAX = 1 + 8 + 1 + 2 + STR8_SIZE(LM_NAME_MAX) +
                 STR8_SIZE(LM_ROOM_MAX) + STATE_SIZE,
@@ -373,6 +373,7 @@ static void encode_body(writer *w, const lm_msg *m)
         break;
     case LM_MSG_CHAT:
         wr_u64(w, m->u.chat.seq);
+        wr_u64(w, m->u.chat.chain);
         wr_u64(w, m->u.chat.origin);
         wr_u32(w, m->u.chat.msgid);
         wr_i64(w, m->u.chat.ts);
@@ -387,10 +388,13 @@ static void encode_body(writer *w, const lm_msg *m)
         wr_u64(w, m->u.sync_req.seq);
         wr_u64(w, m->u.sync_req.origin);
         wr_u32(w, m->u.sync_req.msgid);
+        wr_u64(w, m->u.sync_req.chain);
+        wr_u32(w, m->u.sync_req.ask);
         break;
     case LM_MSG_SYNC_START:
         wr_u64(w, m->u.sync_start.seq);
         wr_u8(w, m->u.sync_start.flags);
+        wr_u32(w, m->u.sync_start.ask);
         break;
     case LM_MSG_DM:
         wr_u32(w, m->u.dm.msgid);
@@ -465,6 +469,7 @@ static void decode_body(reader *r, lm_msg *m)
         break;
     case LM_MSG_CHAT:
         m->u.chat.seq = rd_u64(r);
+        m->u.chat.chain = rd_u64(r);
         m->u.chat.origin = rd_u64(r);
         m->u.chat.msgid = rd_u32(r);
         m->u.chat.ts = rd_i64(r);
@@ -479,10 +484,13 @@ static void decode_body(reader *r, lm_msg *m)
         m->u.sync_req.seq = rd_u64(r);
         m->u.sync_req.origin = rd_u64(r);
         m->u.sync_req.msgid = rd_u32(r);
+        m->u.sync_req.chain = rd_u64(r);
+        m->u.sync_req.ask = rd_u32(r);
         break;
     case LM_MSG_SYNC_START:
         m->u.sync_start.seq = rd_u64(r);
         m->u.sync_start.flags = rd_u8(r);
+        m->u.sync_start.ask = rd_u32(r);
         break;
     case LM_MSG_DM:
         m->u.dm.msgid = rd_u32(r);

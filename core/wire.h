@@ -125,6 +125,7 @@ typedef struct lm_msg {
         } submit;
         struct {
             uint64_t seq;
+            uint64_t chain; /* the hub's digest of its history up to seq */
             uint64_t origin;
             uint32_t msgid;
             int64_t ts;
@@ -139,10 +140,13 @@ typedef struct lm_msg {
             uint64_t seq;    /* the member's last sequence number */
             uint64_t origin; /* (origin, msgid) of its entry at seq, */
             uint32_t msgid;  /* all three 0 when it has none */
+            uint64_t chain;  /* the hub's digest stamped on that entry */
+            uint32_t ask;    /* rises with each request: names the answer */
         } sync_req;
         struct {
             uint64_t seq;
             uint8_t flags; /* LM_SYNC_RESET */
+            uint32_t ask;  /* the request this answers */
         } sync_start;
         struct {
             uint32_t msgid;

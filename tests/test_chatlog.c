@@ -117,6 +117,18 @@ static void test_reset(void)
     lm_chatlog_free(log);
 }
 
+/* The same message at the same seq in two histories gets two digests when
+ * what came before differs: that is how a hub tells a healed half apart. */
+static void test_chain(void)
+{
+    uint64_t a1 = lm_chatlog_chain(0, 1, 10, 1), b1 = lm_chatlog_chain(0, 1, 20, 1);
+    CHECK(a1 != b1);
+    CHECK(lm_chatlog_chain(a1, 2, 30, 5) != lm_chatlog_chain(b1, 2, 30, 5));
+    CHECK(lm_chatlog_chain(a1, 2, 30, 5) == lm_chatlog_chain(a1, 2, 30, 5));
+    CHECK(lm_chatlog_chain(a1, 2, 30, 5) != lm_chatlog_chain(a1, 3, 30, 5));
+    CHECK(lm_chatlog_chain(a1, 2, 30, 5) != lm_chatlog_chain(a1, 2, 30, 6));
+}
+
 static void test_hold_is_bounded(void)
 {
     ndelivered = 0;
@@ -139,6 +151,7 @@ int main(void)
     RUN(test_cap_keeps_last);
     RUN(test_skip_to);
     RUN(test_reset);
+    RUN(test_chain);
     RUN(test_hold_is_bounded);
     return check_report();
 }

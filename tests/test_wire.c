@@ -62,6 +62,7 @@ static void check_same(const lm_msg *a, const lm_msg *b)
         break;
     case LM_MSG_CHAT:
         CHECK(a->u.chat.seq == b->u.chat.seq);
+        CHECK(a->u.chat.chain == b->u.chat.chain);
         CHECK(a->u.chat.origin == b->u.chat.origin);
         CHECK(a->u.chat.msgid == b->u.chat.msgid);
         CHECK(a->u.chat.ts == b->u.chat.ts);
@@ -76,10 +77,13 @@ static void check_same(const lm_msg *a, const lm_msg *b)
         CHECK(a->u.sync_req.seq == b->u.sync_req.seq);
         CHECK(a->u.sync_req.origin == b->u.sync_req.origin);
         CHECK(a->u.sync_req.msgid == b->u.sync_req.msgid);
+        CHECK(a->u.sync_req.chain == b->u.sync_req.chain);
+        CHECK(a->u.sync_req.ask == b->u.sync_req.ask);
         break;
     case LM_MSG_SYNC_START:
         CHECK(a->u.sync_start.seq == b->u.sync_start.seq);
         CHECK_EQ_INT(a->u.sync_start.flags, b->u.sync_start.flags);
+        CHECK(a->u.sync_start.ask == b->u.sync_start.ask);
         break;
     case LM_MSG_DM:
         CHECK(a->u.dm.msgid == b->u.dm.msgid);
@@ -256,6 +260,7 @@ static void test_layout_each_type(void)
             break;
         case LM_MSG_CHAT:
             put(&x, UINT64_MAX, 8);
+            put(&x, 0x0badc0ffee0ddf00u, 8);
             put(&x, 5, 8);
             put(&x, UINT32_MAX, 4);
             put(&x, UINT64_MAX, 8); /* -1 */
@@ -270,10 +275,13 @@ static void test_layout_each_type(void)
             put(&x, 0x0102030405060708u, 8);
             put(&x, UINT64_MAX, 8);
             put(&x, 0xa0b0c0d0u, 4);
+            put(&x, 0x1122334455667788u, 8);
+            put(&x, 0x01020304u, 4);
             break;
         case LM_MSG_SYNC_START:
             put(&x, 0x8000000000000000u, 8);
             put(&x, LM_SYNC_RESET, 1);
+            put(&x, UINT32_MAX, 4);
             break;
         case LM_MSG_DM:
             put(&x, 9, 4);
@@ -314,17 +322,22 @@ static void test_little_endian_bytes(void)
     CHECK(memcmp(buf, ack, sizeof ack) == 0);
 
     static const uint8_t sync_req[] = {8, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0,
-                                       0, 0, 0, 0, 0, 1, 0, 0, 0};
+                                       0, 0, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0,
+                                       0, 0, 0, 0, 0, 7, 0, 0, 0};
     sample(LM_MSG_SYNC_REQ, &m);
     m.u.sync_req.seq = 3;
     m.u.sync_req.origin = 2;
     m.u.sync_req.msgid = 1;
+    m.u.sync_req.chain = 9;
+    m.u.sync_req.ask = 7;
     CHECK_RC(lm_wire_encode(&m, buf, sizeof buf), (int)sizeof sync_req);
     CHECK(memcmp(buf, sync_req, sizeof sync_req) == 0);
 
-    static const uint8_t sync_start[] = {9, 1, 0, 0, 0, 0, 0, 0, 0, 1};
+    static const uint8_t sync_start[] = {9, 1, 0, 0, 0, 0, 0, 0, 0, 1,
+                                         7, 0, 0, 0};
     sample(LM_MSG_SYNC_START, &m);
     m.u.sync_start.seq = 1;
+    m.u.sync_start.ask = 7;
     CHECK_RC(lm_wire_encode(&m, buf, sizeof buf), (int)sizeof sync_start);
     CHECK(memcmp(buf, sync_start, sizeof sync_start) == 0);
 

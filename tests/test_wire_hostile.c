@@ -41,6 +41,7 @@ static void craft_chat(bb *x, const char *name, size_t nlen, size_t tprefix,
     x->n = 0;
     put(x, LM_MSG_CHAT, 1);
     put(x, 1, 8); /* seq */
+    put(x, 7, 8); /* chain */
     put(x, 2, 8); /* origin */
     put(x, 3, 4); /* msgid */
     put(x, 4, 8); /* ts */

@@ -86,6 +86,7 @@ static inline void sample(uint8_t type, lm_msg *m)
         break;
     case LM_MSG_CHAT:
         m->u.chat.seq = UINT64_MAX;
+        m->u.chat.chain = 0x0badc0ffee0ddf00u;
         m->u.chat.origin = 5;
         m->u.chat.msgid = UINT32_MAX;
         m->u.chat.ts = -1;
@@ -100,10 +101,13 @@ static inline void sample(uint8_t type, lm_msg *m)
         m->u.sync_req.seq = 0x0102030405060708u;
         m->u.sync_req.origin = UINT64_MAX;
         m->u.sync_req.msgid = 0xa0b0c0d0u;
+        m->u.sync_req.chain = 0x1122334455667788u;
+        m->u.sync_req.ask = 0x01020304u;
         break;
     case LM_MSG_SYNC_START:
         m->u.sync_start.seq = 0x8000000000000000u;
         m->u.sync_start.flags = LM_SYNC_RESET;
+        m->u.sync_start.ask = UINT32_MAX;
         break;
     case LM_MSG_DM:
         m->u.dm.msgid = 9;

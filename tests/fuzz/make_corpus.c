@@ -53,6 +53,7 @@ static void seed(uint8_t type, lm_msg *m)
         break;
     case LM_MSG_CHAT:
         m->u.chat.seq = 1;
+        m->u.chat.chain = 0x5eed;
         m->u.chat.origin = 11;
         m->u.chat.msgid = 1;
         m->u.chat.ts = 1700000000500;
@@ -67,6 +68,8 @@ static void seed(uint8_t type, lm_msg *m)
         m->u.sync_req.seq = 41;
         m->u.sync_req.origin = 11;
         m->u.sync_req.msgid = 3;
+        m->u.sync_req.chain = 0x5eed;
+        m->u.sync_req.ask = 2;
         break;
     case LM_MSG_SYNC_START:
         m->u.sync_start.seq = 42;
