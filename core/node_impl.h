@@ -56,6 +56,7 @@
 #define LM_STALL_US 700000
 #define LM_STALL_GRACE_US 2500000
 #define LM_SYNC_RETRY_US 2000000 /* a hub answers a sync request within this */
+#define LM_AWAIT_MAX 256 /* hub messages held until it answers our request */
 
 /* ENet disconnect data: why a link was closed on purpose. */
 enum { LM_BYE_NONE = 0, LM_BYE_QUIT = 1, LM_BYE_REJECT = 2, LM_BYE_DUP = 3 };
@@ -204,6 +205,9 @@ struct lm_node {
     uint32_t sync_ask; /* number of our latest sync request */
     int64_t sync_sent_us;
     bool sync_answered;
+    /* the hub's messages that came before its answer to our request */
+    lm_chat_entry await[LM_AWAIT_MAX];
+    size_t nawait;
     uint64_t acked_upto; /* hub: last seq the deputy holds */
     uint64_t sent_upto;  /* hub: last seq broadcast to every member */
 

@@ -63,6 +63,7 @@ static void emit_hub(lm_node *n)
 }
 
 static void check_sync(lm_node *n);
+static void drop_awaited(lm_node *n);
 static void flush_to_room(lm_node *n);
 
 static void elect(lm_node *n)
@@ -284,6 +285,7 @@ static void check_sync(lm_node *n)
     lm_msg m = {.type = LM_MSG_SYNC_REQ};
     m.u.sync_req.seq = lm_chatlog_next(n->log) - 1;
     m.u.sync_req.ask = ++n->sync_ask; /* only this request's answer counts */
+    drop_awaited(n); /* they were for an earlier request */
     n->sync_sent_us = lm_mono_us();
     n->sync_answered = false;
     const lm_chat_entry *last = lm_chatlog_get(n->log, m.u.sync_req.seq);
@@ -418,6 +420,35 @@ void room_deliver(void *ud, const lm_chat_entry *e)
 
 static void on_dm(lm_node *n, lm_link *l, const lm_msg *m);
 
+static void ack_if_deputy(lm_node *n, lm_link *hub)
+{
+    if (n->st.deputy != n->id)
+        return;
+    lm_msg ack = {.type = LM_MSG_CHAT_ACK};
+    ack.u.ack.seq = lm_chatlog_next(n->log) - 1;
+    link_send(n, hub, LM_CH_CHAT, &ack);
+}
+
+static void drop_awaited(lm_node *n)
+{
+    for (size_t i = 0; i < n->nawait; i++)
+        free(n->await[i].text);
+    n->nawait = 0;
+}
+
+static void await_entry(lm_node *n, const lm_chat_entry *e)
+{
+    char *text = strdup(e->text);
+    if (!text || n->nawait == LM_AWAIT_MAX) {
+        free(text);
+        node_log(n, "too many chat messages before the hub's answer; one "
+                 "dropped (the answer's history brings it)");
+        return;
+    }
+    n->await[n->nawait] = *e;
+    n->await[n->nawait++].text = text;
+}
+
 static void on_chat(lm_node *n, lm_link *l, const lm_msg *m)
 {
     if (l->id != n->st.hub)
@@ -428,13 +459,27 @@ static void on_chat(lm_node *n, lm_link *l, const lm_msg *m)
                        .flags = m->u.chat.flags,
                        .text = (char *)m->u.chat.text};
     snprintf(e.name, sizeof e.name, "%s", m->u.chat.name);
+    if (n->synced_hub == l->id && !n->sync_answered) {
+        /* sent before the hub read our request: it may belong to a history
+         * other than ours (a healed split), so it waits for the answer */
+        await_entry(n, &e);
+        return;
+    }
     if (lm_chatlog_offer(n->log, &e) == LM_EFULL)
         node_log(n, "too many chat messages ahead of a gap; one dropped");
-    if (n->st.deputy == n->id) {
-        lm_msg ack = {.type = LM_MSG_CHAT_ACK};
-        ack.u.ack.seq = lm_chatlog_next(n->log) - 1;
-        link_send(n, l, LM_CH_CHAT, &ack);
+    ack_if_deputy(n, l);
+}
+
+/* The sync answer is in: what came before it joins the log now. */
+static void release_awaited(lm_node *n, lm_link *hub)
+{
+    for (size_t i = 0; i < n->nawait; i++) {
+        if (lm_chatlog_offer(n->log, &n->await[i]) == LM_EFULL)
+            node_log(n, "too many chat messages ahead of a gap; one dropped");
+        free(n->await[i].text);
     }
+    n->nawait = 0;
+    ack_if_deputy(n, hub);
 }
 
 void room_on_message(lm_node *n, lm_link *l, const lm_msg *m)
@@ -470,6 +515,7 @@ void room_on_message(lm_node *n, lm_link *l, const lm_msg *m)
             rejoin_history(n, l, m->u.sync_start.seq);
         else
             lm_chatlog_skip_to(n->log, m->u.sync_start.seq);
+        release_awaited(n, l);
         break;
     case LM_MSG_DM:
         on_dm(n, l, m);
@@ -652,6 +698,7 @@ void room_who(lm_node *n)
 
 void room_free(lm_node *n)
 {
+    drop_awaited(n);
     for (size_t i = 0; i < n->npending; i++)
         free(n->pending[i].text);
     n->npending = 0;

@@ -33,12 +33,14 @@ if(PYTHON3)
   set(LMSIM ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/lmsim.py
       --binary $<TARGET_FILE:lanmeet> --workdir ${CMAKE_BINARY_DIR}/sim)
   function(lm_sim_test name)
-    add_test(NAME sim_${name} COMMAND ${LMSIM} ${ARGN})
+    add_test(NAME sim_${name} COMMAND ${LMSIM} ${ARGN}
+             --workdir ${CMAKE_BINARY_DIR}/sim/${name})
     set_tests_properties(sim_${name} PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE)
   endfunction()
   function(lm_sim_avahi_test name)
     add_test(NAME sim_${name}
-             COMMAND ${CMAKE_SOURCE_DIR}/tests/with-avahi.sh ${LMSIM} ${ARGN})
+             COMMAND ${CMAKE_SOURCE_DIR}/tests/with-avahi.sh ${LMSIM} ${ARGN}
+                     --workdir ${CMAKE_BINARY_DIR}/sim/${name})
     set_tests_properties(sim_${name} PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE
                          SKIP_RETURN_CODE 77)
   endfunction()
@@ -56,7 +58,8 @@ if(PYTHON3)
   # A LAN in a box: simulated hosts in network namespaces on a bridge, each
   # with its own D-Bus bus and avahi-daemon (77 = skipped: no root/netns).
   function(lm_sim_hosts_test name)
-    add_test(NAME sim_${name} COMMAND ${LMSIM} ${ARGN})
+    add_test(NAME sim_${name} COMMAND ${LMSIM} ${ARGN}
+             --workdir ${CMAKE_BINARY_DIR}/sim/${name})
     set_tests_properties(sim_${name} PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE
                          SKIP_RETURN_CODE 77)
   endfunction()
