@@ -77,6 +77,14 @@ def wait(cond, timeout):
     return cond()
 
 
+def verdict(fails):
+    """Prints each failure and the overall word; the exit status."""
+    for f in fails:
+        print("FAIL", f)
+    print("PASS" if not fails else "FAIL")
+    return 1 if fails else 0
+
+
 def stop(nodes):
     for n in nodes:
         try:
@@ -125,10 +133,7 @@ def wrong_password(o):
             print("room was told:", heard[0].get("msg"))
     finally:
         stop(room)
-    for f in fails:
-        print("FAIL", f)
-    print("PASS" if not fails else "FAIL")
-    return 1 if fails else 0
+    return verdict(fails)
 
 
 def main():
@@ -189,10 +194,7 @@ def main():
             fails.append("attacked node stopped answering")
     finally:
         stop(nodes)
-    for f in fails:
-        print("FAIL", f)
-    print("PASS" if not fails else "FAIL")
-    return 1 if fails else 0
+    return verdict(fails)
 
 
 if __name__ == "__main__":

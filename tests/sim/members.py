@@ -15,7 +15,7 @@ Every wait is bounded; every process is stopped at the end. Exit 0 on
 pass, 1 on failure."""
 import argparse, os, random, shutil, signal, sys, tempfile, time
 
-from hostile import Node, free_port, stop, wait
+from hostile import Node, free_port, stop, verdict, wait
 
 
 def ids(node):
@@ -102,10 +102,7 @@ def main():
     finally:
         stop(nodes)
         shutil.rmtree(keydir, ignore_errors=True)
-    for f in fails:
-        print("FAIL", f)
-    print("PASS" if not fails else "FAIL")
-    return 1 if fails else 0
+    return verdict(fails)
 
 
 if __name__ == "__main__":
