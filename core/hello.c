@@ -279,10 +279,7 @@ static void on_intro(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
     }
     /* our intro may be older than our state: a change made while theirs
      * was on its way reached every member but them */
-    lm_msg st = {.type = LM_MSG_STATE};
-    st.u.state.st = n->st;
-    st.u.state.flags = n->cfg.force_host ? LM_INTRO_FORCED : 0;
-    link_send(n, l, LM_CH_CONTROL, &st);
+    room_send_state(n, l);
     link_update_names(n);
     link_emit_peer(n, l, LM_EV_PEER_JOINED, NULL);
     node_log(n, "%s joined from %s", l->display, addr);

@@ -139,14 +139,6 @@ void link_update_names(lm_node *n)
     }
 }
 
-const char *node_display_name(lm_node *n, uint64_t id)
-{
-    if (id == n->id)
-        return n->display;
-    lm_link *l = link_by_id(n, id);
-    return l ? l->display : NULL;
-}
-
 /* ---- hints: where peers may be listening ------------------------------- */
 
 lm_hint *link_hint_by_addr(lm_node *n, uint32_t ipv4, uint16_t port)

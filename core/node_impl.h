@@ -257,7 +257,6 @@ void link_close(lm_node *n, lm_link *l, uint32_t why);
 void link_expel(lm_node *n, lm_link *l, const char *reason);
 void link_release(lm_link *l); /* frees the slot and what it holds */
 void link_update_names(lm_node *n);
-const char *node_display_name(lm_node *n, uint64_t id);
 void link_addr_str(uint32_t ipv4, uint16_t port, char *buf, size_t cap);
 
 /* Takes one token if there is one; refills first. */
@@ -265,6 +264,7 @@ bool lm_bucket_take(lm_bucket *b, int64_t now_us, double rate, double burst);
 
 /* room.c */
 void room_on_member_change(lm_node *n);
+void room_send_state(lm_node *n, lm_link *l); /* l NULL: to every member */
 void room_on_peer_gone(lm_node *n, uint64_t id);
 void room_on_relink(lm_node *n, uint64_t id); /* a member's link replaced */
 void room_on_stall(lm_node *n, int64_t now_us, int64_t stalled_us);

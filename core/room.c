@@ -62,6 +62,18 @@ static void emit_hub(lm_node *n)
     node_emit(n, ev);
 }
 
+/* Our election state, to one link or (l NULL) to every member. */
+void room_send_state(lm_node *n, lm_link *l)
+{
+    lm_msg m = {.type = LM_MSG_STATE};
+    m.u.state.st = n->st;
+    m.u.state.flags = n->cfg.force_host ? LM_INTRO_FORCED : 0;
+    if (l)
+        link_send(n, l, LM_CH_CONTROL, &m);
+    else
+        broadcast(n, LM_CH_CONTROL, &m, 0);
+}
+
 static void check_sync(lm_node *n);
 static void drop_awaited(lm_node *n);
 static void flush_to_room(lm_node *n);
@@ -100,10 +112,7 @@ static void elect(lm_node *n)
         return;
     lm_elect_state old = n->st;
     n->st = s;
-    lm_msg m = {.type = LM_MSG_STATE};
-    m.u.state.st = s;
-    m.u.state.flags = n->cfg.force_host ? LM_INTRO_FORCED : 0;
-    broadcast(n, LM_CH_CONTROL, &m, 0);
+    room_send_state(n, NULL);
     char hub[LM_ID_STR], dep[LM_ID_STR];
     lm_id_format(s.hub, hub);
     lm_id_format(s.deputy, dep);
@@ -254,16 +263,19 @@ static void become_hub(lm_node *n)
                   n->pending[i].text);
 }
 
+static void submit(lm_node *n, lm_link *hub, const lm_pending *p)
+{
+    lm_msg m = {.type = LM_MSG_CHAT_SUBMIT};
+    m.u.submit.msgid = p->msgid;
+    m.u.submit.ts = p->ts;
+    snprintf(m.u.submit.text, sizeof m.u.submit.text, "%s", p->text);
+    link_send(n, hub, LM_CH_CHAT, &m);
+}
+
 static void hand_pending(lm_node *n, lm_link *hub)
 {
-    for (size_t i = 0; i < n->npending; i++) {
-        lm_msg m = {.type = LM_MSG_CHAT_SUBMIT};
-        m.u.submit.msgid = n->pending[i].msgid;
-        m.u.submit.ts = n->pending[i].ts;
-        snprintf(m.u.submit.text, sizeof m.u.submit.text, "%s",
-                 n->pending[i].text);
-        link_send(n, hub, LM_CH_CHAT, &m);
-    }
+    for (size_t i = 0; i < n->npending; i++)
+        submit(n, hub, &n->pending[i]);
 }
 
 /* Meets the current hub once: asks for what we miss, hands our pending. */
@@ -527,8 +539,9 @@ void room_on_message(lm_node *n, lm_link *l, const lm_msg *m)
 
 /* ---- commands ------------------------------------------------------------ */
 
-/* Checks text a user typed; says what is wrong in an error event. */
-static bool text_ok(lm_node *n, const char *text)
+/* Checks what a user asked to send, and that they keep to the rate the
+ * room's nodes accept; says what is wrong in an error event. */
+static bool may_send(lm_node *n, const char *text)
 {
     size_t len = strlen(text);
     if (len == 0) {
@@ -544,19 +557,19 @@ static bool text_ok(lm_node *n, const char *text)
         node_error(n, "bad_text", "message is not valid UTF-8");
         return false;
     }
+    if (!lm_bucket_take(&n->send_rate, lm_mono_us(), LM_CHAT_RATE,
+                        LM_SEND_BURST)) {
+        node_error(n, "too_fast", "slow down: at most %.0f messages a second "
+                   "(this one was not sent)", LM_CHAT_RATE);
+        return false;
+    }
     return true;
 }
 
 void room_say(lm_node *n, const char *text)
 {
-    if (!text_ok(n, text))
+    if (!may_send(n, text))
         return;
-    if (!lm_bucket_take(&n->send_rate, lm_mono_us(), LM_CHAT_RATE,
-                        LM_SEND_BURST)) {
-        node_error(n, "too_fast", "slow down: at most %.0f messages a second "
-                   "(this one was not sent)", LM_CHAT_RATE);
-        return;
-    }
     if (n->npending == LM_MAX_PENDING) {
         node_error(n, "busy", "%d messages are still waiting for a hub; try "
                    "again once the room has one", LM_MAX_PENDING);
@@ -576,13 +589,9 @@ void room_say(lm_node *n, const char *text)
         return;
     }
     lm_link *hub = n->st.hub ? link_by_id(n, n->st.hub) : NULL;
-    if (hub && n->synced_hub == hub->id) {
-        lm_msg m = {.type = LM_MSG_CHAT_SUBMIT};
-        m.u.submit.msgid = p->msgid;
-        m.u.submit.ts = p->ts;
-        snprintf(m.u.submit.text, sizeof m.u.submit.text, "%s", p->text);
-        link_send(n, hub, LM_CH_CHAT, &m);
-    } /* else it goes with the pending ones when a hub is met */
+    if (hub && n->synced_hub == hub->id)
+        submit(n, hub, p);
+    /* else it goes with the pending ones when a hub is met */
 }
 
 /* A member by display name, base name (when only one has it) or id. */
@@ -611,14 +620,8 @@ static lm_link *find_member(lm_node *n, const char *who)
 
 void room_dm(lm_node *n, char **to, size_t nto, const char *text)
 {
-    if (!text_ok(n, text))
+    if (!may_send(n, text))
         return;
-    if (!lm_bucket_take(&n->send_rate, lm_mono_us(), LM_CHAT_RATE,
-                        LM_SEND_BURST)) {
-        node_error(n, "too_fast", "slow down: at most %.0f messages a second "
-                   "(this one was not sent)", LM_CHAT_RATE);
-        return;
-    }
     lm_link *dest[LM_MAX_PEERS];
     lm_msg m = {.type = LM_MSG_DM};
     for (size_t i = 0; i < nto && i < LM_MAX_PEERS; i++) {
