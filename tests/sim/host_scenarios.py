@@ -251,17 +251,25 @@ def pct(v, q):
     return v[min(len(v) - 1, int(len(v) * q))] if v else None
 
 
+def member_host(room, res, what):
+    """A host carrying neither the hub nor (when it can) the deputy: the one
+    a scenario may cap or cut off without touching the room's roles."""
+    hub, dep = room.node(res["hub"]), room.node(res["deputy"])
+    lan = room.lan
+    cands = [h for h in lan.hosts if h not in (hub.hostobj, dep.hostobj if dep else None)] or \
+        [h for h in lan.hosts if h is not hub.hostobj]
+    if not cands:
+        room.check(what, False, "every node is on the hub's host", fatal=True)
+    return cands[-1]
+
+
 def sc_hosts_slow(room, o):
     """Chat delivery times between hosts, before and after one host (not the
     hub's or the deputy's) is capped at --slow-rate."""
     lan = room.lan
     nodes, res = start_and_converge(room, o, o.nodes)
-    hub, dep = room.node(res["hub"]), room.node(res["deputy"])
-    cands = [h for h in lan.hosts if h not in (hub.hostobj, dep.hostobj if dep else None)] or \
-        [h for h in lan.hosts if h is not hub.hostobj]
-    if not cands:
-        room.check("a host to cap", False, "every node is on the hub's host", fatal=True)
-    slow = cands[-1]
+    hub = room.node(res["hub"])
+    slow = member_host(room, res, "a host to cap")
     room.info["slow"] = {"capped_host": slow.name, "rate": o.slow_rate, "hub": f"{hub.name} on {hub.hostobj.name}",
                          "capped_nodes": [n.name for n in on_host(nodes, [slow])]}
     phase = {}
@@ -317,12 +325,7 @@ def sc_hosts_linkdown(room, o):
     nodes leave and keep their hub; link up: it rejoins within --heal-max."""
     lan = room.lan
     nodes, res = start_and_converge(room, o, o.nodes)
-    hub, dep = room.node(res["hub"]), room.node(res["deputy"])
-    cands = [h for h in lan.hosts if h not in (hub.hostobj, dep.hostobj if dep else None)] or \
-        [h for h in lan.hosts if h is not hub.hostobj]
-    if not cands:
-        room.check("a host to cut off", False, "every node is on the hub's host", fatal=True)
-    h = cands[-1]
+    h = member_host(room, res, "a host to cut off")
     gone, rest = on_host(nodes, [h]), [n for n in nodes if n.hostobj is not h]
     room.info["linkdown"] = {"host": h.name, "nodes": [n.name for n in gone]}
     td = time.monotonic()
