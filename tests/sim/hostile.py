@@ -26,12 +26,13 @@ def free_port():
 
 class Node:
     def __init__(self, binary, name, port, peers, password=None,
-                 identity="ephemeral"):
+                 identity="ephemeral", room="hostile", extra=()):
         cmd = [binary, "--headless", "--events", "json", "--name", name,
-               "--room", "hostile", "--identity", identity, "--no-mdns",
-               "--port", str(port)]
+               "--room", room, "--identity", identity, "--no-mdns",
+               "--port", str(port)] + list(extra)
         for p in peers:
             cmd += ["--peer", f"127.0.0.1:{p}"]
+        self.name, self.port = name, port
         env = dict(os.environ)
         env.pop("LANMEET_PASSWORD", None)
         if password:
@@ -45,6 +46,9 @@ class Node:
 
     def _read(self):
         for line in self.proc.stdout:
+            # the pipe is read as latin-1 so any byte gets through; the
+            # events themselves are UTF-8
+            line = line.encode("latin-1").decode("utf-8", "replace")
             try:
                 ev = json.loads(line)
             except ValueError:
@@ -53,12 +57,26 @@ class Node:
                 self.events.append(ev)
 
     def send(self, line):
-        self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
+        self.proc.stdin.buffer.write((line + "\n").encode("utf-8"))
+        self.proc.stdin.buffer.flush()
 
     def evs(self, kind):
         with self.lock:
             return [e for e in self.events if e.get("ev") == kind]
+
+    @property
+    def id(self):
+        r = self.evs("ready")
+        return r[0].get("id") if r else None
+
+    def hub(self):
+        h = self.evs("hub")
+        return h[-1].get("hub") if h else None
+
+    def texts(self, room_only=True):
+        return [e.get("text") for e in self.evs("chat")
+                if not room_only or e.get("to") is None]
 
     def rss_kb(self):
         with open(f"/proc/{self.proc.pid}/status") as f:
