@@ -145,7 +145,7 @@ const lm_chat_entry *lm_chatlog_get(const lm_chatlog *log, uint64_t seq)
     return &log->ring[seq % log->cap];
 }
 
-bool lm_chatlog_has(const lm_chatlog *log, uint64_t origin, uint32_t msgid)
+bool lm_chatlog_has(const lm_chatlog *log, uint64_t origin, uint64_t msgid)
 {
     for (uint64_t s = log->first; s < log->next; s++) {
         const lm_chat_entry *e = &log->ring[s % log->cap];
@@ -166,13 +166,13 @@ void lm_chatlog_reset(lm_chatlog *log, uint64_t seq)
 }
 
 uint64_t lm_chatlog_chain(uint64_t prev, uint64_t seq, uint64_t origin,
-                          uint32_t msgid)
+                          uint64_t msgid)
 {
     /* splitmix64's finaliser over the fields: not a defence against a
      * lying hub (which can say anything), only against coincidence */
     uint64_t x = prev ^ seq * 0x9E3779B97F4A7C15ULL ^
                  origin * 0xC2B2AE3D27D4EB4FULL ^
-                 (uint64_t)msgid * 0x165667B19E3779F9ULL;
+                 msgid * 0x165667B19E3779F9ULL;
     x ^= x >> 30;
     x *= 0xBF58476D1CE4E5B9ULL;
     x ^= x >> 27;

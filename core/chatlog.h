@@ -22,7 +22,7 @@ typedef struct lm_chat_entry {
     uint64_t seq;
     uint64_t chain; /* the hub's digest of the history up to here */
     uint64_t origin;
-    uint32_t msgid;
+    uint64_t msgid;
     int64_t ts;
     uint8_t flags; /* LM_CHAT_HISTORY when it arrived as history */
     char name[LM_NAME_MAX + 1];
@@ -51,7 +51,7 @@ uint64_t lm_chatlog_first(const lm_chatlog *log); /* oldest kept, == next when e
 /* Entry with this seq, NULL when not kept. Borrowed until the next offer. */
 const lm_chat_entry *lm_chatlog_get(const lm_chatlog *log, uint64_t seq);
 /* True when the entry (origin, msgid) is kept. */
-bool lm_chatlog_has(const lm_chatlog *log, uint64_t origin, uint32_t msgid);
+bool lm_chatlog_has(const lm_chatlog *log, uint64_t origin, uint64_t msgid);
 /* Forgets everything, held messages too, and expects seq next: the hub's
  * history took another course than ours (a healed partition). */
 void lm_chatlog_reset(lm_chatlog *log, uint64_t seq);
@@ -60,6 +60,6 @@ void lm_chatlog_reset(lm_chatlog *log, uint64_t seq);
  * seq mean one history up to there (a message handed again after a split
  * can sit at the same seq in two histories; the digest tells them apart). */
 uint64_t lm_chatlog_chain(uint64_t prev, uint64_t seq, uint64_t origin,
-                          uint32_t msgid);
+                          uint64_t msgid);
 
 #endif

@@ -620,3 +620,11 @@ uint64_t lm_room_tag(const char *room)
                   (const uint8_t *)room, strlen(room));
     return get_le64(h);
 }
+
+uint64_t lm_room_key_check(const uint8_t room_key[LM_KEY_BYTES])
+{
+    uint8_t h[16];
+    hash_labelled(h, sizeof h, room_key, LABEL("lanmeet-key-check-v1\0"),
+                  NULL, 0);
+    return get_le64(h);
+}

@@ -111,4 +111,11 @@ void lm_secure_wipe(void *p, size_t len); /* sodium_memzero */
  * published over mDNS anyway. */
 uint64_t lm_room_tag(const char *room);
 
+/* A public 64-bit check of a room key for the hello: nodes of one room
+ * name tell "the same password" from "another one" before they try to
+ * open anything, so a neighbouring room with its own password is not
+ * taken for an intruder. It gives a guesser nothing the sealed intro does
+ * not already give: each guess still costs an Argon2id stretch. */
+uint64_t lm_room_key_check(const uint8_t room_key[LM_KEY_BYTES]);
+
 #endif

@@ -32,6 +32,7 @@ typedef struct node {
 typedef struct claim {
     bool ok; /* false: no such claim */
     uint64_t term, hub;
+    uint32_t run; /* the hub's run that made it */
     size_t support;
 } claim;
 
@@ -70,6 +71,23 @@ static bool is_live(const lm_elect_input *in, uint64_t id)
     return false;
 }
 
+/* The run a live id is in now. */
+static uint32_t run_of(const lm_elect_input *in, uint64_t id)
+{
+    if (id == in->self)
+        return in->self_run;
+    for (size_t i = 0; i < in->npeers; i++)
+        if (in->peers[i].id == id)
+            return in->peers[i].run;
+    return 0;
+}
+
+/* The hub of this claim is live and is still the run that made it. */
+static bool claim_live(const lm_elect_input *in, const claim *c)
+{
+    return is_live(in, c->hub) && run_of(in, c->hub) == c->run;
+}
+
 /* A live id is never gone (a healed link wins over a stale gone entry).
  * The hub of our own state was live when we took that state up, so if it
  * is not live now its link dropped, even if the caller no longer lists it;
@@ -93,20 +111,21 @@ static uint64_t first_advertiser(const lm_elect_input *in, const claim *c)
     node v;
     for (size_t k = 0; k <= in->npeers; k++)
         if (node_at(in, k, &v) && v.st.term == c->term && v.st.hub == c->hub &&
-            (low == 0 || v.id < low))
+            v.st.hub_run == c->run && (low == 0 || v.id < low))
             low = v.id;
     return low;
 }
 
-/* Live nodes advertising (term, hub) and, unless dep is NULL, *dep too. */
+/* Live nodes advertising (term, hub, run) and, unless dep is NULL, *dep
+ * too. */
 static size_t count(const lm_elect_input *in, uint64_t term, uint64_t hub,
-                    const uint64_t *dep)
+                    uint32_t run, const uint64_t *dep)
 {
     size_t n = 0;
     node v;
     for (size_t k = 0; k <= in->npeers; k++)
         if (node_at(in, k, &v) && v.st.term == term && v.st.hub == hub &&
-            (!dep || v.st.deputy == *dep))
+            v.st.hub_run == run && (!dep || v.st.deputy == *dep))
             n++;
     return n;
 }
@@ -132,13 +151,14 @@ static uint64_t deputy_of(const lm_elect_input *in, const claim *c)
     size_t votes = 0;
     node v;
     for (size_t k = 0; k <= in->npeers; k++) {
-        if (!node_at(in, k, &v) || v.st.term != c->term || v.st.hub != c->hub)
+        if (!node_at(in, k, &v) || v.st.term != c->term ||
+            v.st.hub != c->hub || v.st.hub_run != c->run)
             continue;
         if (v.id == c->hub)
             return v.st.deputy;
         if (v.st.deputy == 0)
             continue;
-        size_t n = count(in, c->term, c->hub, &v.st.deputy);
+        size_t n = count(in, c->term, c->hub, c->run, &v.st.deputy);
         if (n > votes || (n == votes && v.st.deputy < best)) {
             best = v.st.deputy;
             votes = n;
@@ -172,6 +192,7 @@ static lm_elect_state claim_hub(const lm_elect_input *in, uint64_t maxterm)
     s.term = maxterm < UINT64_MAX ? maxterm + 1 : UINT64_MAX;
     s.hub = in->self;
     s.deputy = choose_deputy(in);
+    s.hub_run = in->self_run;
     return s;
 }
 
@@ -180,6 +201,7 @@ static lm_elect_state adopt(const lm_elect_input *in, const claim *c)
     lm_elect_state s;
     s.term = c->term;
     s.hub = c->hub;
+    s.hub_run = c->run;
     s.deputy = c->hub == in->self ? choose_deputy(in) : deputy_of(in, c);
     return s;
 }
@@ -207,11 +229,12 @@ lm_elect_state lm_election_decide(const lm_elect_input *in, int *note)
             low = v.id;
         if (v.st.hub == 0)
             continue;
-        claim c = {true, v.st.term, v.st.hub,
-                   count(in, v.st.term, v.st.hub, NULL)};
-        claim *slot = is_live(in, c.hub)   ? &best
-                      : is_gone(in, c.hub) ? &lost
-                                           : &unk;
+        claim c = {true, v.st.term, v.st.hub, v.st.hub_run,
+                   count(in, v.st.term, v.st.hub, v.st.hub_run, NULL)};
+        /* a live hub's earlier run is as good as gone: it lost the state */
+        claim *slot = claim_live(in, &c)                        ? &best
+                      : is_gone(in, c.hub) || is_live(in, c.hub) ? &lost
+                                                                 : &unk;
         if (beats(&c, slot))
             *slot = c;
     }
@@ -254,6 +277,8 @@ lm_elect_state lm_election_decide(const lm_elect_input *in, int *note)
 
     if (out.hub == 0 || out.deputy == out.hub)
         out.deputy = 0; /* never our own deputy; no deputy without a hub */
+    if (out.hub == 0)
+        out.hub_run = 0;
     return out;
 }
 

@@ -11,6 +11,9 @@
  *  4. when the hub is lost its deputy takes over;
  *  5. every election raises the term; between live hubs, the higher term,
  *     then the larger support, then the smaller id wins.
+ * A claim is made by one run of its hub (lm_elect_state.hub_run): a node
+ * restarted under the same id is not the hub its old run was (it lost the
+ * state), so the old run's claim counts as a lost hub, and rule 4 applies.
  * Ids are non-zero; 0 means "none". The caller owns every array passed in.
  */
 #ifndef LM_ELECTION_H
@@ -26,6 +29,7 @@ typedef struct lm_elect_member {
     uint64_t id;
     bool forced;       /* started with --host */
     lm_elect_state st; /* what it last advertised */
+    uint32_t run;      /* its run now (a restart makes a new one) */
 } lm_elect_member;
 
 typedef struct lm_elect_input {
@@ -37,6 +41,7 @@ typedef struct lm_elect_input {
     const uint64_t *gone; /* ids whose link this node saw drop */
     size_t ngone;
     bool may_claim; /* start-up grace is over: an empty room may elect */
+    uint32_t self_run; /* this run of the node (claims it makes carry it) */
 } lm_elect_input;
 
 enum lm_elect_note {

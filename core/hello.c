@@ -20,9 +20,16 @@
 #include "node_impl.h"
 
 #define LM_BAD_LIMIT 16 /* malformed or forged messages before a cut */
-#define LM_INTRUDER_REPORT_US 10000000 /* one wrong-password event per 10 s */
 
 /* ---- sending ------------------------------------------------------------ */
+
+static size_t member_count(lm_node *n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < LM_MAX_LINKS; i++)
+        c += n->links[i].used && n->links[i].hello_ok;
+    return c;
+}
 
 static int send_bytes(lm_link *l, uint8_t channel, const uint8_t *buf,
                       size_t len)
@@ -76,8 +83,10 @@ static void send_hello(lm_node *n, lm_link *l)
     lm_msg m = {.type = LM_MSG_HELLO};
     m.u.hello.magic = LM_PROTO_MAGIC;
     m.u.hello.version = LM_PROTO_VERSION;
-    m.u.hello.flags = n->private_room ? LM_HELLO_PRIVATE : 0;
+    m.u.hello.flags = (n->private_room ? LM_HELLO_PRIVATE : 0) |
+                      (member_count(n) ? LM_HELLO_IN_ROOM : 0);
     m.u.hello.room_tag = n->room_tag;
+    m.u.hello.key_check = n->key_check;
     memcpy(m.u.hello.eph_pk, l->eph.pk, LM_KEY_LEN);
     memcpy(m.u.hello.id_pk, n->identity.pk, LM_KEY_LEN);
     lm_hello_sign(&n->identity, l->eph.pk, m.u.hello.sig);
@@ -90,6 +99,8 @@ static void send_intro(lm_node *n, lm_link *l)
     m.u.intro.start_ms = n->start_ms;
     m.u.intro.flags = n->cfg.force_host ? LM_INTRO_FORCED : 0;
     m.u.intro.port = n->port;
+    m.u.intro.members = (uint8_t)member_count(n);
+    m.u.intro.run = n->run;
     snprintf(m.u.intro.name, sizeof m.u.intro.name, "%s", n->name);
     snprintf(m.u.intro.room, sizeof m.u.intro.room, "%s", n->room);
     m.u.intro.st = n->st;
@@ -134,14 +145,6 @@ void link_on_connect(lm_node *n, ENetPeer *peer)
 
 /* ---- the hello and the intro ------------------------------------------- */
 
-static size_t member_count(lm_node *n)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < LM_MAX_LINKS; i++)
-        c += n->links[i].used && n->links[i].hello_ok;
-    return c;
-}
-
 /* The link the smaller id dialled is the one both ends keep. */
 static bool canonical(const lm_node *n, const lm_link *l, uint64_t id)
 {
@@ -164,35 +167,106 @@ static void on_version(lm_node *n, lm_link *l, const lm_msg *m, const char *addr
     reject(n, l, LM_REJECT_VERSION, why);
 }
 
-/* Their intro would not open: they hold another room key. The node that is
- * alone is the one trying to join, and is told once; the room hears of
- * intruders at most every ten seconds. */
-enum { PW_WRONG, PW_THEY_HAVE, PW_WE_HAVE }; /* why keys cannot agree */
+/* ---- nodes with another room key ----------------------------------------
+ *
+ * Their hello says they hold another key for a room of our name. That is
+ * a person with a wrong password, or a neighbouring room of the same name
+ * with its own (two classes both in 'main'). Which one shows only once the
+ * rooms have formed, so the judgement waits: past LM_OTHER_JUDGE_US, on a
+ * hello that says whether they are in a room of their own. Each node is
+ * judged once; the joiner is told once that it cannot get in, the room is
+ * told once per intruder, and a neighbouring room is noted once. */
+#define LM_OTHER_JUDGE_US 3000000  /* rooms form within 1.5 s of a start */
+#define LM_OTHER_WAIT_US 6000000   /* then judge on the hello we have */
 
-static void wrong_password(lm_node *n, lm_link *l, const char *addr, int why)
+static lm_other *other_find(lm_node *n, uint64_t id)
+{
+    for (size_t i = 0; i < n->nothers; i++)
+        if (n->others[i].id == id)
+            return &n->others[i];
+    return NULL;
+}
+
+bool hello_other_judged(lm_node *n, uint64_t id)
+{
+    lm_other *o = other_find(n, id);
+    return o && o->judged;
+}
+
+static void other_seen(lm_node *n, lm_link *l, uint64_t id, uint8_t flags)
 {
     int64_t now = lm_mono_us();
-    if (member_count(n) == 0) {
-        if (n->told_wrong_password)
-            ;
-        else if (why == PW_THEY_HAVE)
+    lm_other *o = other_find(n, id);
+    if (!o) {
+        if (n->nothers < LM_MAX_OTHERS)
+            o = &n->others[n->nothers++];
+        else /* a ring: the oldest is forgotten */
+            o = &n->others[n->others_next++ % LM_MAX_OTHERS];
+        *o = (lm_other){.id = id, .ipv4 = l->ipv4, .port = l->port,
+                        .first_us = now};
+    }
+    o->last_us = now;
+    o->flags = flags;
+    lm_hint *h = link_hint_by_addr(n, l->ipv4, l->port);
+    if (h && !h->id)
+        h->id = id; /* so the dialler knows whom it would dial */
+    link_close(n, l, LM_BYE_REJECT);
+}
+
+static void judge_other(lm_node *n, lm_other *o)
+{
+    char addr[32];
+    link_addr_str(o->ipv4, o->port, addr, sizeof addr);
+    bool theirs = o->flags & LM_HELLO_PRIVATE;
+    bool their_room = o->flags & LM_HELLO_IN_ROOM;
+    o->judged = true;
+    if (member_count(n) > 0 && their_room) {
+        if (!n->told_other_room)
+            node_error(n, "other_room", "another room called '%s' with %s is "
+                       "on this network (a node at %s); the two are kept "
+                       "apart", n->room, theirs ? "its own password"
+                       : "no password", addr);
+        n->told_other_room = true;
+    } else if (member_count(n) > 0) {
+        node_error(n, "intruder", "a node at %s tried to join room '%s' %s; "
+                   "refused", addr, n->room,
+                   !n->private_room ? "with a password this room does not have"
+                   : theirs ? "with a wrong password" : "without its password");
+    } else if (!n->told_wrong_password) {
+        n->told_wrong_password = true;
+        if (theirs && !n->private_room)
             node_error(n, "wrong_password", "room '%s' has a password and this "
                        "node has none: start with --password or "
                        "LANMEET_PASSWORD", n->room);
-        else if (why == PW_WE_HAVE)
+        else if (!theirs)
             node_error(n, "wrong_password", "this node has a password for room "
                        "'%s' but the nodes found there have none", n->room);
         else
             node_error(n, "wrong_password", "wrong password for room '%s'",
                        n->room);
-        n->told_wrong_password = true;
-    } else if (now - n->last_intruder_us >= LM_INTRUDER_REPORT_US ||
-               n->last_intruder_us == 0) {
-        n->last_intruder_us = now;
-        node_error(n, "intruder", "a node at %s tried to join room '%s' "
-                   "without its password; refused", addr, n->room);
     }
-    link_close(n, l, LM_BYE_REJECT);
+}
+
+void hello_tick(lm_node *n, int64_t now)
+{
+    for (size_t i = 0; i < n->nothers; i++) {
+        lm_other *o = &n->others[i];
+        if (o->judged || now - o->first_us < LM_OTHER_JUDGE_US)
+            continue;
+        if (o->last_us - o->first_us < LM_OTHER_JUDGE_US &&
+            now - o->first_us < LM_OTHER_JUDGE_US + LM_OTHER_WAIT_US) {
+            /* their news is from before rooms formed: ask again, if we
+             * are the one who dials them */
+            lm_hint *h = link_hint_by_addr(n, o->ipv4, o->port);
+            if (h && h->next_try_us > now + 1000000)
+                h->next_try_us = now;
+            continue;
+        }
+        judge_other(n, o);
+        lm_hint *h = link_hint_by_addr(n, o->ipv4, o->port);
+        if (h)
+            h->next_try_us = now + LM_OTHER_RETRY_US;
+    }
 }
 
 static void on_hello(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
@@ -220,8 +294,10 @@ static void on_hello(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
         return;
     }
     bool theirs = h->flags & LM_HELLO_PRIVATE;
-    if (theirs != n->private_room) {
-        wrong_password(n, l, addr, theirs ? PW_THEY_HAVE : PW_WE_HAVE);
+    if (theirs != n->private_room || h->key_check != n->key_check) {
+        node_log(n, "the node at %s holds another key for room '%s'", addr,
+                 n->room);
+        other_seen(n, l, id, h->flags);
         return;
     }
     lm_session s;
@@ -236,8 +312,88 @@ static void on_hello(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
     lm_session_wipe(&s);
     lm_secure_wipe(&l->eph, sizeof l->eph); /* forward secrecy */
     l->keyed = true;
+    l->keyed_us = lm_mono_us();
     l->id = id;
     send_intro(n, l);
+}
+
+/* ---- a full room ---------------------------------------------------------
+ *
+ * A room holds at most LM_MAX_PEERS nodes. A node it refuses is told once,
+ * in words, and stops dialling for a while that doubles up to a minute;
+ * while it waits it links to nobody who is alone (another refused node),
+ * so refused nodes never make a room beside the full one. The room says
+ * once per refused node that it could not join. */
+#define LM_FULL_RETRY_US 5000000
+#define LM_FULL_RETRY_MAX_US 60000000
+#define LM_FULL_FORGET_US 3000000 /* a retry round with no full room: done */
+
+static void full_refused(lm_node *n, uint64_t id, const char *name,
+                         const char *addr, size_t cap)
+{
+    for (size_t i = 0; i < n->nfull_told; i++)
+        if (n->full_told[i] == id)
+            return;
+    n->full_told[n->full_told_next++ % LM_MAX_FULL_TOLD] = id;
+    if (n->nfull_told < LM_MAX_FULL_TOLD)
+        n->nfull_told++;
+    node_error(n, "room_full", "%s at %s could not join: the room holds at "
+               "most %zu nodes", name, addr, cap);
+}
+
+/* A full room refused us, or would. */
+static void full_room(lm_node *n, size_t cap)
+{
+    int64_t now = lm_mono_us();
+    if (now < n->full_until_us)
+        return; /* this round's answer is in already */
+    if (n->full_backoff_us == 0)
+        n->full_backoff_us = LM_FULL_RETRY_US;
+    else if (n->full_seen_us && n->full_backoff_us < LM_FULL_RETRY_MAX_US)
+        n->full_backoff_us *= 2;
+    if (n->full_backoff_us > LM_FULL_RETRY_MAX_US)
+        n->full_backoff_us = LM_FULL_RETRY_MAX_US;
+    n->full_seen_us = now;
+    n->full_until_us = now + n->full_backoff_us;
+    if (!n->told_full)
+        node_error(n, "room_full", "room '%s' is full: it holds %zu nodes, "
+                   "the most one room can. This node is not in it; it tries "
+                   "again in %.0f s and keeps trying less often", n->room, cap,
+                   (double)n->full_backoff_us / 1e6);
+    else
+        node_log(n, "room '%s' is still full; next try in %.0f s", n->room,
+                 (double)n->full_backoff_us / 1e6);
+    n->told_full = true;
+}
+
+/* While refused: no link at all until the next try, then only to a room
+ * with space (a node with members), never to another lone node. */
+static bool waiting_for_room(lm_node *n, size_t their_members, size_t cap)
+{
+    if (their_members + 1 >= cap)
+        return true; /* they are in a full room: it will refuse us */
+    if (!n->full_seen_us)
+        return false;
+    int64_t now = lm_mono_us();
+    if (now >= n->full_until_us + LM_FULL_FORGET_US) {
+        n->full_seen_us = 0; /* a whole try and no full room: not waiting */
+        return false;
+    }
+    return now < n->full_until_us || their_members == 0;
+}
+
+bool hello_may_dial(lm_node *n, int64_t now)
+{
+    return now >= n->full_until_us;
+}
+
+/* In a room again: the next refusal is news. */
+static void full_over(lm_node *n)
+{
+    n->full_seen_us = 0;
+    n->full_until_us = 0;
+    n->full_backoff_us = 0;
+    n->told_full = false;
 }
 
 static void on_intro(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
@@ -254,18 +410,28 @@ static void on_intro(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
         link_close(n, l, LM_BYE_DUP);
         return;
     }
-    if (!old && member_count(n) + 1 >= LM_MAX_PEERS) {
+    size_t cap = n->cfg.room_cap ? n->cfg.room_cap : LM_MAX_PEERS;
+    if (!old && member_count(n) + 1 >= cap) {
         reject(n, l, LM_REJECT_FULL, "the room is full");
-        node_error(n, "room_full", "%s at %s could not join: the room holds "
-                   "at most %d nodes", in->name, addr, LM_MAX_PEERS);
+        full_refused(n, l->id, in->name, addr, cap);
+        return;
+    }
+    if (!old && waiting_for_room(n, in->members, cap)) {
+        node_log(n, "the node at %s is in a full room, or alone while we wait "
+                 "for one: not linked", addr);
+        link_close(n, l, LM_BYE_REJECT);
+        if ((size_t)in->members + 1 >= cap)
+            full_room(n, cap);
         return;
     }
     snprintf(l->name, sizeof l->name, "%s", in->name);
     l->start_ms = in->start_ms;
+    l->run = in->run;
     l->forced = in->flags & LM_INTRO_FORCED;
     l->st = in->st;
     l->port = in->port;
     l->hello_ok = true;
+    full_over(n);
     link_hint(n, l->id, l->ipv4, l->port, LM_HINT_GOSSIP);
     if (old) { /* the canonical link replaces the other, unseen by the room */
         snprintf(l->display, sizeof l->display, "%s", old->display);
@@ -289,12 +455,20 @@ static void on_intro(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
 
 static void on_reject(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
 {
-    if (m->u.reject.code == LM_REJECT_VERSION || m->u.reject.code == LM_REJECT_FULL)
-        node_error(n, m->u.reject.code == LM_REJECT_FULL ? "room_full" : "version",
-                   "the node at %s refused us: %s", addr, m->u.reject.reason);
+    uint8_t code = m->u.reject.code;
+    /* a peer's words reach the user only through the event's escaping */
+    if (code == LM_REJECT_VERSION)
+        node_error(n, "version", "the node at %s refused us: %s", addr,
+                   m->u.reject.reason);
     else
         node_log(n, "the node at %s refused us: %s", addr, m->u.reject.reason);
-    link_close(n, l, LM_BYE_REJECT);
+    bool member = l->hello_ok && !l->silent;
+    if (code == LM_REJECT_FULL && !member)
+        full_room(n, n->cfg.room_cap ? n->cfg.room_cap : LM_MAX_PEERS);
+    if (member)
+        link_expel(n, l, "refused");
+    else
+        link_close(n, l, LM_BYE_REJECT);
 }
 
 /* ---- receiving ------------------------------------------------------------ */
@@ -421,8 +595,12 @@ static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
                              plain, sizeof plain);
     if (rc == LM_EREPLAY)
         return; /* counted in the session */
-    if (rc == LM_EAUTH && !l->hello_ok) {
-        wrong_password(n, l, addr, PW_WRONG);
+    if (rc == LM_EAUTH && lm_mono_us() - l->keyed_us < LM_STALE_US) {
+        /* Their hello showed our room key, so this is no wrong password:
+         * a node restarted on the same address gets the last packets
+         * meant for its previous run, which ENet can hand to the new
+         * link. Dropped and counted, not reported. */
+        n->stale_msgs++;
         return;
     }
     if (rc < 0) {

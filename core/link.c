@@ -255,10 +255,14 @@ void link_tick(lm_node *n, int64_t now)
             link_close(n, l, LM_BYE_REJECT);
         }
     }
+    hello_tick(n, now);
+    if (!hello_may_dial(n, now))
+        return; /* a full room refused us: wait before asking again */
     for (size_t i = 0; i < LM_MAX_HINTS; i++) {
         lm_hint *h = &n->hints[i];
         if (!h->used || h->is_self || now < h->next_try_us)
             continue;
+
         if (h->id && link_by_id(n, h->id)) {
             h->fails = 0;
             h->backoff_us = LM_DIAL_RETRY_US;
@@ -274,6 +278,8 @@ void link_tick(lm_node *n, int64_t now)
         if (h->id && h->id < n->id && h->source != LM_HINT_STATIC)
             continue;
         dial(n, h, now);
+        if (h->id && hello_other_judged(n, h->id))
+            h->next_try_us = now + LM_OTHER_RETRY_US; /* another key: seldom */
     }
 }
 

@@ -231,13 +231,21 @@ lm_node *lm_node_new(const lm_node_config *cfg, int *err)
     else
         lm_room_key_open(n->room, n->room_key);
     n->room_tag = lm_room_tag(n->room);
+    n->key_check = lm_room_key_check(n->room_key);
+    if (n->cfg.room_cap > LM_MAX_PEERS || !cfg->test_faults)
+        n->cfg.room_cap = 0;
     if (getrandom(&n->rng, sizeof n->rng, 0) != sizeof n->rng)
         n->rng = (uint64_t)lm_mono_us() * 0x9E3779B97F4A7C15ULL;
     n->rng |= 1;
     n->drop = cfg->test_drop;
     n->start_ms = lm_utc_ms();
     n->start_us = lm_mono_us();
-    n->next_msgid = 1;
+    /* message ids must differ from every earlier run's under the same
+     * identity, or the hub takes a restarted node's words for repeats */
+    do
+        n->run = (uint32_t)(rng_next(&n->rng) >> 32);
+    while (n->run == 0);
+    n->next_msgid = (uint64_t)n->run << 32 | 1;
     n->cmds = lm_queue_new(LM_CMD_QUEUE);
     n->events = lm_queue_new(LM_EVENT_QUEUE);
     n->log = lm_chatlog_new(LM_CHATLOG_CAP, room_deliver, n);

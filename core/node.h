@@ -37,6 +37,8 @@ typedef struct lm_node_config {
     bool test_faults;   /* accept test_* commands (harness only) */
     bool quiet;         /* no log lines on stderr (a person's terminal) */
     double test_drop;   /* fraction of incoming packets to drop */
+    size_t room_cap;    /* nodes a room may hold; 0: LM_MAX_PEERS (tests
+                           set less, with test_faults only) */
 } lm_node_config;
 
 typedef enum lm_event_type {

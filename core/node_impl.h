@@ -57,6 +57,13 @@
 #define LM_STALL_GRACE_US 2500000
 #define LM_SYNC_RETRY_US 2000000 /* a hub answers a sync request within this */
 #define LM_AWAIT_MAX 256 /* hub messages held until it answers our request */
+/* A node restarted on our address gets its previous run's last packets
+ * for about as long as ENet takes to give up on that run (~1 s). */
+#define LM_STALE_US 3000000
+#define LM_MAX_OTHERS 32    /* nodes of our room name with another key */
+#define LM_OTHER_RETRY_US 30000000 /* such a node, once judged, is dialled
+                                      this seldom */
+#define LM_MAX_FULL_TOLD 16 /* refused nodes the room was told of */
 
 /* ENet disconnect data: why a link was closed on purpose. */
 enum { LM_BYE_NONE = 0, LM_BYE_QUIT = 1, LM_BYE_REJECT = 2, LM_BYE_DUP = 3 };
@@ -77,6 +84,7 @@ typedef struct lm_link {
     char name[LM_NAME_MAX + 1];
     char display[LM_NAME_MAX + 16];
     int64_t start_ms;
+    uint32_t run; /* its run now, from its intro */
     bool forced;
     lm_elect_state st;
     uint32_t ipv4; /* host order, as seen on the socket */
@@ -91,6 +99,7 @@ typedef struct lm_link {
     unsigned flooded;    /* messages dropped by chat_rate */
     lm_ephemeral eph;               /* for the hello; wiped once keyed */
     bool keyed;                     /* hellos swapped, sessions derived */
+    int64_t keyed_us;
     lm_session sess[LM_CH_COUNT];   /* one per channel: ENet orders each alone */
     /* ENet orders each channel alone, so a chat message sent right after
      * the other side's hello can overtake it; such messages wait here. */
@@ -121,15 +130,25 @@ typedef struct lm_hint {
     int64_t backoff_us;
 } lm_hint;
 
+/* A node of our room name whose hello showed another room key. */
+typedef struct lm_other {
+    uint64_t id;
+    uint32_t ipv4;
+    uint16_t port;
+    int64_t first_us, last_us; /* its first and latest hello */
+    uint8_t flags;             /* LM_HELLO_* of the latest */
+    bool judged;               /* told about: intruder or neighbouring room */
+} lm_other;
+
 typedef struct lm_pending {
-    uint32_t msgid;
+    uint64_t msgid;
     int64_t ts;
     char *text;
 } lm_pending;
 
 typedef struct lm_shown {
     uint64_t origin;
-    uint32_t msgid;
+    uint64_t msgid;
 } lm_shown;
 
 typedef enum lm_cmd_type {
@@ -167,8 +186,16 @@ struct lm_node {
     uint8_t room_key[LM_KEY_BYTES];
     uint64_t room_tag; /* published in the hello: tells rooms apart */
     bool private_room;
+    uint64_t key_check;       /* lm_room_key_check(room_key) */
     bool told_wrong_password; /* the joiner is told once */
-    int64_t last_intruder_us; /* the room is told at most every 10 s */
+    bool told_other_room;     /* a neighbouring room is noted once */
+    lm_other others[LM_MAX_OTHERS];
+    size_t nothers, others_next;
+    /* refused by a full room: no dials until full_until_us */
+    int64_t full_seen_us, full_until_us, full_backoff_us;
+    bool told_full;
+    uint64_t full_told[LM_MAX_FULL_TOLD]; /* refused nodes we told of */
+    size_t nfull_told, full_told_next;
     int64_t start_ms, start_us;
     ENetHost *host;
     uint16_t port;
@@ -194,7 +221,8 @@ struct lm_node {
     /* chat */
     lm_chatlog *log;
     bool log_history; /* deliveries now come from a history reply */
-    uint32_t next_msgid;
+    uint32_t run;        /* random, names this run in our message ids */
+    uint64_t next_msgid; /* run << 32 | count */
     lm_pending pending[LM_MAX_PENDING];
     size_t npending;
     uint64_t synced_hub; /* hub we sent our sync request and pending to */
@@ -213,6 +241,7 @@ struct lm_node {
 
     /* counters */
     unsigned long unknown_msgs, bad_msgs, dropped_events, slow_hellos;
+    unsigned long stale_msgs; /* an earlier run's packets on a new link */
 
     /* test faults */
     double drop;
@@ -237,6 +266,9 @@ int link_send(lm_node *n, lm_link *l, uint8_t channel, const lm_msg *m);
 void link_on_connect(lm_node *n, ENetPeer *peer);
 void link_on_receive(lm_node *n, ENetPeer *peer, uint8_t channel,
                      const uint8_t *data, size_t len);
+void hello_tick(lm_node *n, int64_t now_us); /* judges nodes of other keys */
+bool hello_other_judged(lm_node *n, uint64_t id);
+bool hello_may_dial(lm_node *n, int64_t now_us); /* false: a full room waits */
 
 /* link.c: the mesh */
 void link_on_disconnect(lm_node *n, ENetPeer *peer, uint32_t data);

@@ -85,10 +85,11 @@ static void elect(lm_node *n)
     for (size_t i = 0; i < LM_MAX_LINKS; i++) {
         lm_link *l = &n->links[i];
         if (l->used && l->hello_ok && !l->silent)
-            peers[np++] = (lm_elect_member){l->id, l->forced, l->st};
+            peers[np++] = (lm_elect_member){l->id, l->forced, l->st, l->run};
     }
     lm_elect_input in = {
         .self = n->id,
+        .self_run = n->run,
         .self_forced = n->cfg.force_host,
         .cur = n->st,
         .peers = peers,
@@ -104,7 +105,8 @@ static void elect(lm_node *n)
         node_error(n, "host_conflict", "another node started with --host has "
                    "a smaller id and stays hub; this node stays a member");
     }
-    if (s.term == n->st.term && s.hub == n->st.hub && s.deputy == n->st.deputy)
+    if (s.term == n->st.term && s.hub == n->st.hub &&
+        s.deputy == n->st.deputy && s.hub_run == n->st.hub_run)
         return;
     /* just back from our own stall: follow a hub the links bring back, but
      * never take the hub because our stale links dropped */
@@ -234,7 +236,7 @@ static void flush_to_room(lm_node *n)
 }
 
 static void hub_order(lm_node *n, uint64_t origin, const char *name,
-                      uint32_t msgid, int64_t ts, const char *text)
+                      uint64_t msgid, int64_t ts, const char *text)
 {
     if (lm_chatlog_has(n->log, origin, msgid))
         return; /* handed again after a failover: already ordered */
@@ -255,12 +257,21 @@ static void hub_order(lm_node *n, uint64_t origin, const char *name,
         release(n, e.seq);
 }
 
+static bool is_pending(const lm_node *n, uint64_t msgid);
+
 static void become_hub(lm_node *n)
 {
     n->acked_upto = lm_chatlog_next(n->log) - 1;
-    for (size_t i = 0; i < n->npending; i++)
-        hub_order(n, n->id, n->display, n->pending[i].msgid, n->pending[i].ts,
-                  n->pending[i].text);
+    /* ordering one of ours may deliver it here at once, which takes it out
+     * of the pending list: walk a copy, and order each one still pending
+     * (its text is alive exactly as long as it is in the list) */
+    lm_pending snap[LM_MAX_PENDING];
+    size_t count = n->npending;
+    memcpy(snap, n->pending, count * sizeof snap[0]);
+    for (size_t i = 0; i < count; i++)
+        if (is_pending(n, snap[i].msgid))
+            hub_order(n, n->id, n->display, snap[i].msgid, snap[i].ts,
+                      snap[i].text);
 }
 
 static void submit(lm_node *n, lm_link *hub, const lm_pending *p)
@@ -346,7 +357,7 @@ static void on_sync_req(lm_node *n, lm_link *l, const lm_msg *req)
 
 /* ---- group chat: every node -------------------------------------------- */
 
-static bool was_shown(const lm_node *n, uint64_t origin, uint32_t msgid)
+static bool was_shown(const lm_node *n, uint64_t origin, uint64_t msgid)
 {
     for (size_t i = 0; i < n->nshown; i++)
         if (n->shown[i].origin == origin && n->shown[i].msgid == msgid)
@@ -354,14 +365,7 @@ static bool was_shown(const lm_node *n, uint64_t origin, uint32_t msgid)
     return false;
 }
 
-static int by_msgid(const void *a, const void *b)
-{
-    uint32_t x = ((const lm_pending *)a)->msgid;
-    uint32_t y = ((const lm_pending *)b)->msgid;
-    return x < y ? -1 : x > y;
-}
-
-static bool is_pending(const lm_node *n, uint32_t msgid)
+static bool is_pending(const lm_node *n, uint64_t msgid)
 {
     for (size_t i = 0; i < n->npending; i++)
         if (n->pending[i].msgid == msgid)
@@ -375,6 +379,11 @@ static bool is_pending(const lm_node *n, uint32_t msgid)
  * conversations join instead of one of them being lost. */
 static void rejoin_history(lm_node *n, lm_link *hub, uint64_t first)
 {
+    /* ours from the old history go first, in their order, then what was
+     * still pending: the order we said them in (ids of several runs do
+     * not sort) */
+    lm_pending again[LM_MAX_PENDING];
+    size_t nagain = 0;
     for (uint64_t s = lm_chatlog_first(n->log); s < lm_chatlog_next(n->log);
          s++) {
         const lm_chat_entry *e = lm_chatlog_get(n->log, s);
@@ -385,14 +394,16 @@ static void rejoin_history(lm_node *n, lm_link *hub, uint64_t first)
                 n->nshown++;
         }
         if (e->origin != n->id || is_pending(n, e->msgid) ||
-            n->npending == LM_MAX_PENDING)
+            nagain + n->npending == LM_MAX_PENDING)
             continue;
         char *text = strdup(e->text);
         if (!text)
             continue;
-        n->pending[n->npending++] = (lm_pending){e->msgid, e->ts, text};
+        again[nagain++] = (lm_pending){e->msgid, e->ts, text};
     }
-    qsort(n->pending, n->npending, sizeof n->pending[0], by_msgid);
+    memcpy(again + nagain, n->pending, n->npending * sizeof again[0]);
+    n->npending += nagain;
+    memcpy(n->pending, again, n->npending * sizeof again[0]);
     node_log(n, "the hub's chat history differs from ours (a healed split): "
              "joining them, %zu of ours to hand again", n->npending);
     lm_chatlog_reset(n->log, first);
@@ -402,10 +413,15 @@ static void rejoin_history(lm_node *n, lm_link *hub, uint64_t first)
 void room_deliver(void *ud, const lm_chat_entry *e)
 {
     lm_node *n = ud;
-    if (e->origin == n->id) { /* ours came back ordered: no longer pending */
+    if (e->origin == n->id) {
+        /* ours came back ordered: it and the earlier ones of the same run
+         * are no longer pending (a hub orders one sender's words in the
+         * order it said them); another run's entry settles nothing here */
         size_t k = 0;
         for (size_t i = 0; i < n->npending; i++) {
-            if (n->pending[i].msgid <= e->msgid)
+            uint64_t id = n->pending[i].msgid;
+            if (LM_MSGID_RUN(id) == LM_MSGID_RUN(e->msgid) &&
+                LM_MSGID_COUNT(id) <= LM_MSGID_COUNT(e->msgid))
                 free(n->pending[i].text);
             else
                 n->pending[k++] = n->pending[i];

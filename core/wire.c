@@ -11,21 +11,22 @@
  * iN = two's complement LE, sN = string with an N-bit length prefix):
  *
  *   HELLO       magic u32, version u16, flags u8, room_tag u64,
- *               eph_pk k, id_pk k, sig g
+ *               key_check u64, eph_pk k, id_pk k, sig g
  *   REJECT      code u8, reason s8
  *   STATE       state, flags u8
  *   PEERS       n u8, n x (id u64, ipv4 u32, port u16)
- *   CHAT_SUBMIT msgid u32, ts i64, text s16
- *   CHAT        seq u64, chain u64, origin u64, msgid u32, ts i64, flags u8,
+ *   CHAT_SUBMIT msgid u64, ts i64, text s16
+ *   CHAT        seq u64, chain u64, origin u64, msgid u64, ts i64, flags u8,
  *               name s8, text s16
  *   CHAT_ACK    seq u64
- *   SYNC_REQ    seq u64, origin u64, msgid u32, chain u64, ask u32
+ *   SYNC_REQ    seq u64, origin u64, msgid u64, chain u64, ask u32
  *   SYNC_START  seq u64, flags u8, ask u32
- *   DM          msgid u32, ts i64, nto u8, nto x to u64, text s16
- *   INTRO       start_ms i64, flags u8, port u16, name s8, room s8, state
+ *   DM          msgid u64, ts i64, nto u8, nto x to u64, text s16
+ *   INTRO       start_ms i64, flags u8, port u16, members u8, run u32,
+ *               name s8, room s8, state
  *   SEALED      not decoded here: opaque bytes for the crypto layer
  *
- *   state = term u64, hub u64, deputy u64
+ *   state = term u64, hub u64, deputy u64, hub_run u32
  *   k = LM_KEY_LEN raw bytes, g = LM_SIGNATURE_LEN raw bytes
  *
  * Error codes. Encode: LM_EINVAL for an unknown type or SEALED, a string that
@@ -57,24 +58,24 @@
 
 /* ---- sizes ------------------------------------------------------------ */
 
-#define STATE_SIZE (8 + 8 + 8)    /* term, hub, deputy */
+#define STATE_SIZE (8 + 8 + 8 + 4) /* term, hub, deputy, hub_run */
 #define PEER_SIZE (8 + 4 + 2)     /* id, ipv4, port */
 #define STR8_SIZE(cap) (1 + (cap))  /* u8 length + bytes */
 #define STR16_SIZE(cap) (2 + (cap)) /* u16 length + bytes */
 
 enum {
-    HELLO_MAX = 1 + 4 + 2 + 1 + 8 + 2 * LM_KEY_LEN + LM_SIGNATURE_LEN,
+    HELLO_MAX = 1 + 4 + 2 + 1 + 8 + 8 + 2 * LM_KEY_LEN + LM_SIGNATURE_LEN,
     REJECT_MAX = 1 + 1 + STR8_SIZE(LM_REASON_MAX),
     STATE_MAX = 1 + STATE_SIZE + 1,
     PEERS_MAX = 1 + 1 + LM_MAX_PEERS * PEER_SIZE,
-    SUBMIT_MAX = 1 + 4 + 8 + STR16_SIZE(LM_TEXT_MAX),
-    CHAT_MAX = 1 + 8 + 8 + 8 + 4 + 8 + 1 + STR8_SIZE(LM_NAME_MAX) +
+    SUBMIT_MAX = 1 + 8 + 8 + STR16_SIZE(LM_TEXT_MAX),
+    CHAT_MAX = 1 + 8 + 8 + 8 + 8 + 8 + 1 + STR8_SIZE(LM_NAME_MAX) +
                STR16_SIZE(LM_TEXT_MAX),
     ACK_MAX = 1 + 8,
-    SYNC_REQ_MAX = 1 + 8 + 8 + 4 + 8 + 4,
+    SYNC_REQ_MAX = 1 + 8 + 8 + 8 + 8 + 4,
     SYNC_START_MAX = 1 + 8 + 1 + 4,
-    DM_MAX = 1 + 4 + 8 + 1 + LM_MAX_PEERS * 8 + STR16_SIZE(LM_TEXT_MAX),
-    INTRO_MAX = 1 + 8 + 1 + 2 + STR8_SIZE(LM_NAME_MAX) +
+    DM_MAX = 1 + 8 + 8 + 1 + LM_MAX_PEERS * 8 + STR16_SIZE(LM_TEXT_MAX),
+    INTRO_MAX = 1 + 8 + 1 + 2 + 1 + 4 + STR8_SIZE(LM_NAME_MAX) +
                 STR8_SIZE(LM_ROOM_MAX) + STATE_SIZE,
 };
 
@@ -215,6 +216,7 @@ static void wr_state(writer *w, const lm_elect_state *st)
     wr_u64(w, st->term);
     wr_u64(w, st->hub);
     wr_u64(w, st->deputy);
+    wr_u32(w, st->hub_run);
 }
 
 /* ---- reader ----------------------------------------------------------- */
@@ -312,6 +314,7 @@ static void rd_state(reader *r, lm_elect_state *st)
     st->term = rd_u64(r);
     st->hub = rd_u64(r);
     st->deputy = rd_u64(r);
+    st->hub_run = rd_u32(r);
 }
 
 /* A peer or recipient count: at most LM_MAX_PEERS, at least min. */
@@ -346,6 +349,7 @@ static void encode_body(writer *w, const lm_msg *m)
         wr_u16(w, m->u.hello.version);
         wr_u8(w, m->u.hello.flags);
         wr_u64(w, m->u.hello.room_tag);
+        wr_u64(w, m->u.hello.key_check);
         wr_bytes(w, m->u.hello.eph_pk, LM_KEY_LEN);
         wr_bytes(w, m->u.hello.id_pk, LM_KEY_LEN);
         wr_bytes(w, m->u.hello.sig, LM_SIGNATURE_LEN);
@@ -367,7 +371,7 @@ static void encode_body(writer *w, const lm_msg *m)
         }
         break;
     case LM_MSG_CHAT_SUBMIT:
-        wr_u32(w, m->u.submit.msgid);
+        wr_u64(w, m->u.submit.msgid);
         wr_i64(w, m->u.submit.ts);
         wr_str(w, &TEXT, m->u.submit.text);
         break;
@@ -375,7 +379,7 @@ static void encode_body(writer *w, const lm_msg *m)
         wr_u64(w, m->u.chat.seq);
         wr_u64(w, m->u.chat.chain);
         wr_u64(w, m->u.chat.origin);
-        wr_u32(w, m->u.chat.msgid);
+        wr_u64(w, m->u.chat.msgid);
         wr_i64(w, m->u.chat.ts);
         wr_u8(w, m->u.chat.flags);
         wr_str(w, &NAME, m->u.chat.name);
@@ -387,7 +391,7 @@ static void encode_body(writer *w, const lm_msg *m)
     case LM_MSG_SYNC_REQ:
         wr_u64(w, m->u.sync_req.seq);
         wr_u64(w, m->u.sync_req.origin);
-        wr_u32(w, m->u.sync_req.msgid);
+        wr_u64(w, m->u.sync_req.msgid);
         wr_u64(w, m->u.sync_req.chain);
         wr_u32(w, m->u.sync_req.ask);
         break;
@@ -397,7 +401,7 @@ static void encode_body(writer *w, const lm_msg *m)
         wr_u32(w, m->u.sync_start.ask);
         break;
     case LM_MSG_DM:
-        wr_u32(w, m->u.dm.msgid);
+        wr_u64(w, m->u.dm.msgid);
         wr_i64(w, m->u.dm.ts);
         wr_count(w, m->u.dm.nto, 1);
         for (size_t i = 0; i < m->u.dm.nto && i < LM_MAX_PEERS; i++)
@@ -408,6 +412,8 @@ static void encode_body(writer *w, const lm_msg *m)
         wr_i64(w, m->u.intro.start_ms);
         wr_u8(w, m->u.intro.flags);
         wr_u16(w, m->u.intro.port);
+        wr_count(w, m->u.intro.members, 0);
+        wr_u32(w, m->u.intro.run);
         wr_str(w, &NAME, m->u.intro.name);
         wr_str(w, &ROOM, m->u.intro.room);
         wr_state(w, &m->u.intro.st);
@@ -442,6 +448,7 @@ static void decode_body(reader *r, lm_msg *m)
     case LM_MSG_HELLO: /* magic and version were read by the caller */
         m->u.hello.flags = rd_u8(r);
         m->u.hello.room_tag = rd_u64(r);
+        m->u.hello.key_check = rd_u64(r);
         rd_raw(r, m->u.hello.eph_pk, LM_KEY_LEN);
         rd_raw(r, m->u.hello.id_pk, LM_KEY_LEN);
         rd_raw(r, m->u.hello.sig, LM_SIGNATURE_LEN);
@@ -463,7 +470,7 @@ static void decode_body(reader *r, lm_msg *m)
         }
         break;
     case LM_MSG_CHAT_SUBMIT:
-        m->u.submit.msgid = rd_u32(r);
+        m->u.submit.msgid = rd_u64(r);
         m->u.submit.ts = rd_i64(r);
         rd_str(r, &TEXT, m->u.submit.text);
         break;
@@ -471,7 +478,7 @@ static void decode_body(reader *r, lm_msg *m)
         m->u.chat.seq = rd_u64(r);
         m->u.chat.chain = rd_u64(r);
         m->u.chat.origin = rd_u64(r);
-        m->u.chat.msgid = rd_u32(r);
+        m->u.chat.msgid = rd_u64(r);
         m->u.chat.ts = rd_i64(r);
         m->u.chat.flags = rd_u8(r);
         rd_str(r, &NAME, m->u.chat.name);
@@ -483,7 +490,7 @@ static void decode_body(reader *r, lm_msg *m)
     case LM_MSG_SYNC_REQ:
         m->u.sync_req.seq = rd_u64(r);
         m->u.sync_req.origin = rd_u64(r);
-        m->u.sync_req.msgid = rd_u32(r);
+        m->u.sync_req.msgid = rd_u64(r);
         m->u.sync_req.chain = rd_u64(r);
         m->u.sync_req.ask = rd_u32(r);
         break;
@@ -493,7 +500,7 @@ static void decode_body(reader *r, lm_msg *m)
         m->u.sync_start.ask = rd_u32(r);
         break;
     case LM_MSG_DM:
-        m->u.dm.msgid = rd_u32(r);
+        m->u.dm.msgid = rd_u64(r);
         m->u.dm.ts = rd_i64(r);
         m->u.dm.nto = rd_count(r, 1);
         for (size_t i = 0; i < m->u.dm.nto; i++)
@@ -504,6 +511,8 @@ static void decode_body(reader *r, lm_msg *m)
         m->u.intro.start_ms = rd_i64(r);
         m->u.intro.flags = rd_u8(r);
         m->u.intro.port = rd_u16(r);
+        m->u.intro.members = rd_count(r, 0);
+        m->u.intro.run = rd_u32(r);
         rd_str(r, &NAME, m->u.intro.name);
         rd_str(r, &ROOM, m->u.intro.room);
         rd_state(r, &m->u.intro.st);

@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #define LM_PROTO_MAGIC 0x4c4d4554u /* "TEML" little-endian: 'L','M','E','T' */
-#define LM_PROTO_VERSION 1
+#define LM_PROTO_VERSION 2 /* 2: 64-bit message ids, key check, members */
 
 #define LM_NAME_MAX 48     /* bytes of UTF-8 in a display name */
 #define LM_ROOM_MAX 48     /* bytes of UTF-8 in a room name */
@@ -49,6 +49,11 @@ enum lm_channel {
     LM_CH_FILE = 5,    /* reliable, windowed: file chunks */
     LM_CH_COUNT = 6
 };
+
+/* A message id is unique per sender across its runs: a random number for
+ * the run in the high half, a count rising from 1 in the low half. */
+#define LM_MSGID_RUN(id) ((uint32_t)((id) >> 32))
+#define LM_MSGID_COUNT(id) ((uint32_t)(id))
 
 enum lm_msg_type {
     LM_MSG_HELLO = 1,       /* first message on every link, both ways:
@@ -77,6 +82,7 @@ enum lm_reject_code {
 };
 
 #define LM_HELLO_PRIVATE 0x01 /* the sender's room has a password */
+#define LM_HELLO_IN_ROOM 0x02 /* the sender has members: a room, not a joiner */
 #define LM_INTRO_FORCED 0x01  /* started with --host */
 #define LM_CHAT_HISTORY 0x01  /* sent as history, not live */
 /* The hub's history differs from the member's: drop yours, take mine. */
@@ -86,6 +92,8 @@ typedef struct lm_elect_state {
     uint64_t term;   /* raised by every election; 0 before the first */
     uint64_t hub;    /* node id, 0 for none */
     uint64_t deputy; /* node id, 0 for none */
+    uint32_t hub_run; /* which run of the hub made the claim: a node that
+                         restarts holds none of its old run's state */
 } lm_elect_state;
 
 typedef struct lm_peer_addr {
@@ -102,6 +110,7 @@ typedef struct lm_msg {
             uint16_t version;
             uint8_t flags;     /* LM_HELLO_* */
             uint64_t room_tag; /* names the room without revealing it */
+            uint64_t key_check; /* tells room keys apart (crypto.h) */
             uint8_t eph_pk[LM_KEY_LEN]; /* ephemeral key for this link */
             uint8_t id_pk[LM_KEY_LEN];  /* the sender's long-term identity */
             uint8_t sig[LM_SIGNATURE_LEN];
@@ -119,7 +128,7 @@ typedef struct lm_msg {
             lm_peer_addr peer[LM_MAX_PEERS];
         } peers;
         struct {
-            uint32_t msgid; /* per origin, rising from 1 */
+            uint64_t msgid; /* per origin: run << 32 | count (LM_MSGID_*) */
             int64_t ts;     /* UTC ms at the sender */
             char text[LM_TEXT_MAX + 1];
         } submit;
@@ -127,7 +136,7 @@ typedef struct lm_msg {
             uint64_t seq;
             uint64_t chain; /* the hub's digest of its history up to seq */
             uint64_t origin;
-            uint32_t msgid;
+            uint64_t msgid;
             int64_t ts;
             uint8_t flags; /* LM_CHAT_HISTORY */
             char name[LM_NAME_MAX + 1];
@@ -139,7 +148,7 @@ typedef struct lm_msg {
         struct {
             uint64_t seq;    /* the member's last sequence number */
             uint64_t origin; /* (origin, msgid) of its entry at seq, */
-            uint32_t msgid;  /* all three 0 when it has none */
+            uint64_t msgid;  /* all three 0 when it has none */
             uint64_t chain;  /* the hub's digest stamped on that entry */
             uint32_t ask;    /* rises with each request: names the answer */
         } sync_req;
@@ -149,7 +158,7 @@ typedef struct lm_msg {
             uint32_t ask;  /* the request this answers */
         } sync_start;
         struct {
-            uint32_t msgid;
+            uint64_t msgid;
             int64_t ts;
             uint8_t nto;
             uint64_t to[LM_MAX_PEERS];
@@ -159,6 +168,8 @@ typedef struct lm_msg {
             int64_t start_ms; /* UTC ms the node started: orders equal names */
             uint8_t flags;    /* LM_INTRO_* */
             uint16_t port;    /* the sender's own ENet port */
+            uint8_t members;  /* nodes the sender is linked to in the room */
+            uint32_t run;     /* random per run of the node (LM_MSGID_RUN) */
             char name[LM_NAME_MAX + 1];
             char room[LM_ROOM_MAX + 1];
             lm_elect_state st;

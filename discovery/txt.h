@@ -27,8 +27,9 @@
 #include <stdint.h>
 
 #include "discovery.h"
+#include "wire.h"
 
-#define LM_TXT_VERSION 1 /* "ver": version of the lanmeet protocol */
+#define LM_TXT_VERSION LM_PROTO_VERSION /* "ver": the lanmeet protocol */
 #define LM_TXT_ITEMS 6   /* strings in a record we build */
 /* longest string we build, with its NUL: "name=" + 63 bytes + NUL */
 #define LM_TXT_ITEM_MAX 72

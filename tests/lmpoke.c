@@ -80,12 +80,14 @@ static void send_sealed(ENetPeer *p, lm_session *s, uint8_t ch,
 }
 
 static void hello(ENetPeer *p, const lm_identity *me, const lm_ephemeral *eph,
-                  const char *room, uint16_t version, int forge)
+                  const char *room, const uint8_t key[LM_KEY_BYTES],
+                  uint16_t version, int forge)
 {
     lm_msg m = {.type = LM_MSG_HELLO};
     m.u.hello.magic = LM_PROTO_MAGIC;
     m.u.hello.version = version;
     m.u.hello.room_tag = lm_room_tag(room);
+    m.u.hello.key_check = lm_room_key_check(key);
     memcpy(m.u.hello.eph_pk, eph->pk, LM_KEY_LEN);
     memcpy(m.u.hello.id_pk, me->pk, LM_KEY_LEN);
     lm_hello_sign(me, eph->pk, m.u.hello.sig);
@@ -148,7 +150,7 @@ static const char *outcome(ENetPeer *p, int ms)
     return what;
 }
 
-static void submit(ENetPeer *p, lm_session *s, uint32_t msgid, const char *t,
+static void submit(ENetPeer *p, lm_session *s, uint64_t msgid, const char *t,
                    uint8_t *out, size_t *outlen)
 {
     lm_msg m = {.type = LM_MSG_CHAT_SUBMIT};
@@ -186,19 +188,25 @@ static int run_case(const char *ip, uint16_t port, const char *room,
         snprintf(m.u.submit.text, sizeof m.u.submit.text, "before hello");
         send_plain(p, LM_CH_CONTROL, &m);
     } else if (strcmp(c, "version") == 0) {
-        hello(p, &me, &eph, room, 99, 0);
+        hello(p, &me, &eph, room, key, 99, 0);
     } else if (strcmp(c, "room") == 0) {
-        hello(p, &me, &eph, "not-this-room", LM_PROTO_VERSION, 0);
+        hello(p, &me, &eph, "not-this-room", key, LM_PROTO_VERSION, 0);
     } else if (strcmp(c, "forged") == 0) {
-        hello(p, &me, &eph, room, LM_PROTO_VERSION, 1);
+        hello(p, &me, &eph, room, key, LM_PROTO_VERSION, 1);
     } else if (strcmp(c, "silent") == 0) {
         /* connect and never say a word: the node must not keep the slot */
         printf("%s: %s\n", c, outcome(p, 6000));
         return 0;
     } else {
-        hello(p, &me, &eph, room, LM_PROTO_VERSION, 0);
-        if (strcmp(c, "wrongpw") == 0)
+        /* wrongpw: a hello that says so, as a node with a mistyped
+         * password sends; the node answers with a judgement, not keys */
+        if (strcmp(c, "wrongpw") == 0) {
             lm_room_key_password(room, "not the password", key);
+            hello(p, &me, &eph, room, key, LM_PROTO_VERSION, 0);
+            printf("%s: %s\n", c, outcome(p, 700));
+            return 0;
+        }
+        hello(p, &me, &eph, room, key, LM_PROTO_VERSION, 0);
         if (handshake(&eph, key, &s) < 0) {
             printf("%s: no handshake\n", c);
             return 1;

@@ -16,6 +16,7 @@
 #endif
 #include "check.h"
 #include "discovery.h"
+#include "txt.h"
 #include "err.h"
 
 #include <avahi-client/client.h>
@@ -176,7 +177,7 @@ static void check_peer(listener *l, const lm_disc_self *want)
     CHECK_EQ_STR(l->peer.role, want->role);
     CHECK_EQ_INT(l->peer.term, want->term);
     CHECK_EQ_INT(l->peer.port, want->port);
-    CHECK_EQ_INT(l->peer.version, 1);
+    CHECK_EQ_INT(l->peer.version, LM_TXT_VERSION);
     CHECK_EQ_INT(l->peer.ipv4, LOCALHOST);
     pthread_mutex_unlock(&l->mu);
 }

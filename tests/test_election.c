@@ -16,8 +16,8 @@
 #include "election.h"
 
 /* clang-format off: the tables below read best one case per row */
-#define ST(t, h, d) {(t), (h), (d)}
-#define MB(id, f, t, h, d) {(id), (f), ST(t, h, d)}
+#define ST(t, h, d) {(t), (h), (d), 0}
+#define MB(id, f, t, h, d) {(id), (f), ST(t, h, d), 0}
 /* clang-format on */
 #define NONE LM_ELECT_NOTE_NONE
 #define LOST LM_ELECT_NOTE_FORCED_LOST
@@ -192,7 +192,7 @@ static void test_decide_table(void)
         const dcase *c = &cases[i];
         lm_elect_input in = {c->self, (c->flags & FORCED) != 0, c->cur,
                              c->peers, c->npeers, c->gone, c->ngone,
-                             (c->flags & MAY) != 0};
+                             (c->flags & MAY) != 0, 0};
         int note = -1;
         lm_elect_state got = lm_election_decide(&in, &note);
         if (!same_state(got, c->want) || note != c->want_note) {
@@ -209,6 +209,59 @@ static void test_decide_table(void)
             rev[k] = c->peers[c->npeers - 1 - k];
         in.peers = rev;
         CHECK(same_state(lm_election_decide(&in, NULL), got));
+    }
+}
+
+/* A claim belongs to one run of its hub: a node restarted under the same
+ * id holds none of its old run's state. Rows: self (with its run), cur,
+ * peers (each with the claim's hub_run and its own run now), want. */
+typedef struct rcase {
+    const char *name;
+    uint64_t self;
+    uint32_t self_run;
+    lm_elect_state cur;
+    lm_elect_member peers[3];
+    size_t npeers;
+    lm_elect_state want;
+} rcase;
+
+#define STR(t, h, d, r) {(t), (h), (d), (r)}
+#define MBR(id, t, h, d, r, run) {(id), false, STR(t, h, d, r), (run)}
+
+static const rcase restart_cases[] = {
+    /* the hub (1) restarted as run 9: its claim of run 7 is lost, the
+     * deputy (2) claims a new term */
+    {"deputy takes over from a restarted hub", 2, 5, STR(3, 1, 2, 7),
+     {MBR(1, 0, 0, 0, 0, 9), MBR(3, 3, 1, 2, 7, 4)}, 2, STR(4, 2, 1, 5)},
+    {"member waits for the deputy, not the restarted hub", 3, 4,
+     STR(3, 1, 2, 7), {MBR(1, 0, 0, 0, 0, 9), MBR(2, 3, 1, 2, 7, 5)}, 2,
+     STR(3, 1, 2, 7)},
+    {"member adopts the deputy's new claim", 3, 4, STR(3, 1, 2, 7),
+     {MBR(1, 0, 0, 0, 0, 9), MBR(2, 4, 2, 3, 5, 5)}, 2, STR(4, 2, 3, 5)},
+    /* the restarted node itself never takes up its old run's claim */
+    {"restarted hub does not resume its old claim", 1, 9, STR(0, 0, 0, 0),
+     {MBR(2, 3, 1, 2, 7, 5), MBR(3, 3, 1, 2, 7, 4)}, 2, STR(0, 0, 0, 0)},
+    {"restarted hub follows the deputy's claim", 1, 9, STR(0, 0, 0, 0),
+     {MBR(2, 4, 2, 3, 5, 5), MBR(3, 3, 1, 2, 7, 4)}, 2, STR(4, 2, 3, 5)},
+    /* the same run is the same hub */
+    {"same run: the hub stays", 3, 4, STR(3, 1, 2, 7),
+     {MBR(1, 3, 1, 2, 7, 7), MBR(2, 3, 1, 2, 7, 5)}, 2, STR(3, 1, 2, 7)},
+};
+
+static void test_decide_restarts(void)
+{
+    for (size_t i = 0; i < sizeof restart_cases / sizeof restart_cases[0];
+         i++) {
+        const rcase *c = &restart_cases[i];
+        lm_elect_input in = {c->self, false, c->cur, c->peers, c->npeers,
+                             NULL, 0, true, c->self_run};
+        lm_elect_state got = lm_election_decide(&in, NULL);
+        if (!same_state(got, c->want) || got.hub_run != c->want.hub_run) {
+            fprintf(stderr, "case \"%s\":\n", c->name);
+            print_state("  got ", got, 0);
+            print_state("  want", c->want, 0);
+            CHECK(!"restart case");
+        }
     }
 }
 
@@ -343,9 +396,9 @@ static bool sim_round(sim *s)
         for (size_t b = 0; b < s->n; b++)
             if (s->link[a][b])
                 peers[np++] =
-                    (lm_elect_member){s->id[b], s->forced[b], s->st[b]};
+                    (lm_elect_member){s->id[b], s->forced[b], s->st[b], 0};
         lm_elect_input in = {s->id[a], s->forced[a], s->st[a], peers, np,
-                             s->gone[a], s->ngone[a], s->may_claim[a]};
+                             s->gone[a], s->ngone[a], s->may_claim[a], 0};
         next[a] = lm_election_decide(&in, &notes[a]);
     }
     bool changed = false;
@@ -838,6 +891,7 @@ static void test_sim_random(void)
 int main(void)
 {
     RUN(test_decide_table);
+    RUN(test_decide_restarts);
     RUN(test_role);
     RUN(test_sim_before_grace);
     RUN(test_sim_join_order);

@@ -332,7 +332,7 @@ static void test_hostile(void)
 static void test_build(void)
 {
     lm_disc_self self = {0x0123456789abcdefu, "Ana", "lab", 47400, "hub", 7};
-    static const char *const want[] = {"ver=1",    "id=0123456789abcdef",
+    static const char *const want[] = {"ver=2",    "id=0123456789abcdef",
                                        "name=Ana", "room=lab",
                                        "role=hub", "term=7"};
     lm_txt_record r;

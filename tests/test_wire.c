@@ -21,6 +21,7 @@ static void check_state(const lm_elect_state *a, const lm_elect_state *b)
     CHECK(a->term == b->term);
     CHECK(a->hub == b->hub);
     CHECK(a->deputy == b->deputy);
+    CHECK(a->hub_run == b->hub_run);
 }
 
 /* Every field of a and b that their type uses is equal. */
@@ -35,6 +36,7 @@ static void check_same(const lm_msg *a, const lm_msg *b)
         CHECK_EQ_INT(a->u.hello.version, b->u.hello.version);
         CHECK_EQ_INT(a->u.hello.flags, b->u.hello.flags);
         CHECK(a->u.hello.room_tag == b->u.hello.room_tag);
+        CHECK(a->u.hello.key_check == b->u.hello.key_check);
         CHECK(memcmp(a->u.hello.eph_pk, b->u.hello.eph_pk, LM_KEY_LEN) == 0);
         CHECK(memcmp(a->u.hello.id_pk, b->u.hello.id_pk, LM_KEY_LEN) == 0);
         CHECK(memcmp(a->u.hello.sig, b->u.hello.sig, LM_SIGNATURE_LEN) == 0);
@@ -97,6 +99,8 @@ static void check_same(const lm_msg *a, const lm_msg *b)
         CHECK(a->u.intro.start_ms == b->u.intro.start_ms);
         CHECK_EQ_INT(a->u.intro.flags, b->u.intro.flags);
         CHECK_EQ_INT(a->u.intro.port, b->u.intro.port);
+        CHECK_EQ_INT(a->u.intro.members, b->u.intro.members);
+        CHECK(a->u.intro.run == b->u.intro.run);
         CHECK_EQ_STR(a->u.intro.name, b->u.intro.name);
         CHECK_EQ_STR(a->u.intro.room, b->u.intro.room);
         check_state(&a->u.intro.st, &b->u.intro.st);
@@ -181,7 +185,7 @@ static void test_roundtrip_edges(void)
     roundtrip(&m);
 
     sample(LM_MSG_INTRO, &m); /* ids of 0 are for the node to judge */
-    m.u.intro.st = (lm_elect_state){0, 0, 0};
+    m.u.intro.st = (lm_elect_state){0, 0, 0, 0};
     m.u.intro.start_ms = INT64_MIN;
     m.u.intro.flags = 0xff;
     m.u.intro.port = 0;
@@ -206,7 +210,7 @@ static void test_roundtrip_edges(void)
     roundtrip(&m);
 
     sample(LM_MSG_STATE, &m);
-    m.u.state.st = (lm_elect_state){UINT64_MAX, 0, UINT64_MAX};
+    m.u.state.st = (lm_elect_state){UINT64_MAX, 0, UINT64_MAX, UINT32_MAX};
     roundtrip(&m);
 }
 
@@ -232,6 +236,7 @@ static void test_layout_each_type(void)
             put(&x, LM_PROTO_VERSION, 2);
             put(&x, LM_HELLO_PRIVATE, 1);
             put(&x, 0x1122334455667788u, 8);
+            put(&x, 0x0102030405060708u, 8);
             for (unsigned i = 0; i < LM_KEY_LEN; i++)
                 put(&x, 0x10 + i, 1);
             for (unsigned i = 0; i < LM_KEY_LEN; i++)
@@ -244,7 +249,7 @@ static void test_layout_each_type(void)
             PUT_S8(&x, "room \"x\" is not ours");
             break;
         case LM_MSG_STATE:
-            put_state(&x, 7, 5, 9);
+            put_state_run(&x, 7, 5, 9, 0xdeadbeefu);
             put(&x, 1, 1);
             break;
         case LM_MSG_PEERS:
@@ -254,7 +259,7 @@ static void test_layout_each_type(void)
             put(&x, 0, 8), put(&x, 0, 4), put(&x, 0, 2);
             break;
         case LM_MSG_CHAT_SUBMIT:
-            put(&x, 1, 4);
+            put(&x, 1, 8);
             put(&x, 0x8000000000000000u, 8); /* INT64_MIN */
             PUT_S16(&x, "hi \xe2\x9c\x93\nline 2\t");
             break;
@@ -262,7 +267,7 @@ static void test_layout_each_type(void)
             put(&x, UINT64_MAX, 8);
             put(&x, 0x0badc0ffee0ddf00u, 8);
             put(&x, 5, 8);
-            put(&x, UINT32_MAX, 4);
+            put(&x, UINT64_MAX, 8);
             put(&x, UINT64_MAX, 8); /* -1 */
             put(&x, LM_CHAT_HISTORY, 1);
             PUT_S8(&x, "Ana");
@@ -274,7 +279,7 @@ static void test_layout_each_type(void)
         case LM_MSG_SYNC_REQ:
             put(&x, 0x0102030405060708u, 8);
             put(&x, UINT64_MAX, 8);
-            put(&x, 0xa0b0c0d0u, 4);
+            put(&x, 0xa0b0c0d0e0f00001u, 8);
             put(&x, 0x1122334455667788u, 8);
             put(&x, 0x01020304u, 4);
             break;
@@ -284,7 +289,7 @@ static void test_layout_each_type(void)
             put(&x, UINT32_MAX, 4);
             break;
         case LM_MSG_DM:
-            put(&x, 9, 4);
+            put(&x, 9, 8);
             put(&x, INT64_MAX, 8);
             put(&x, 2, 1);
             put(&x, 4, 8);
@@ -295,9 +300,11 @@ static void test_layout_each_type(void)
             put(&x, 1700000000123u, 8);
             put(&x, LM_INTRO_FORCED, 1);
             put(&x, 7000, 2);
+            put(&x, 63, 1);
+            put(&x, 0, 4); /* run */
             PUT_S8(&x, "Zo\xc3\xab");
             PUT_S8(&x, "team room");
-            put_state(&x, 3, 0x1122334455667788u, 42);
+            put_state_run(&x, 3, 0x1122334455667788u, 42, 17);
             break;
         }
         int len = lm_wire_encode(&m, buf, sizeof buf);
@@ -312,7 +319,7 @@ static void test_layout_each_type(void)
 static void test_little_endian_bytes(void)
 {
     static const uint8_t ack[] = {7, 8, 7, 6, 5, 4, 3, 2, 1};
-    static const uint8_t hello_head[] = {1, 'T', 'E', 'M', 'L', 1, 0};
+    static const uint8_t hello_head[] = {1, 'T', 'E', 'M', 'L', 2, 0};
     uint8_t buf[LM_WIRE_MAX];
     lm_msg m;
 
@@ -322,8 +329,9 @@ static void test_little_endian_bytes(void)
     CHECK(memcmp(buf, ack, sizeof ack) == 0);
 
     static const uint8_t sync_req[] = {8, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0,
-                                       0, 0, 0, 0, 0, 1, 0, 0, 0, 9, 0, 0,
-                                       0, 0, 0, 0, 0, 7, 0, 0, 0};
+                                       0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
+                                       0, 9, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0,
+                                       0};
     sample(LM_MSG_SYNC_REQ, &m);
     m.u.sync_req.seq = 3;
     m.u.sync_req.origin = 2;
@@ -384,6 +392,7 @@ static void test_hello_decode(void)
     CHECK_EQ_INT(out.u.hello.version, LM_PROTO_VERSION);
     CHECK_EQ_INT(out.u.hello.flags, LM_HELLO_PRIVATE);
     CHECK(out.u.hello.room_tag == 5);
+    CHECK(out.u.hello.key_check == 6);
     for (size_t i = 0; i < LM_KEY_LEN; i++) {
         CHECK_EQ_INT(out.u.hello.eph_pk[i], 0x11);
         CHECK_EQ_INT(out.u.hello.id_pk[i], 0x22);
@@ -404,6 +413,8 @@ static void test_intro_decode(void)
     put(&x, 0xfffffffffffffffeu, 8); /* start_ms -2 */
     put(&x, LM_INTRO_FORCED, 1);
     put(&x, 0xbeef, 2);
+    put(&x, 5, 1); /* members */
+    put(&x, 0x01020304, 4); /* run */
     PUT_S8(&x, "\xe6\x9d\x8e \xf0\x9f\x98\x80");
     PUT_S8(&x, "lab");
     put_state(&x, 9, UINT64_MAX, 1);
@@ -412,6 +423,8 @@ static void test_intro_decode(void)
     CHECK(out.u.intro.start_ms == -2);
     CHECK_EQ_INT(out.u.intro.flags, LM_INTRO_FORCED);
     CHECK_EQ_INT(out.u.intro.port, 0xbeef);
+    CHECK_EQ_INT(out.u.intro.members, 5);
+    CHECK(out.u.intro.run == 0x01020304);
     CHECK_EQ_STR(out.u.intro.name, "\xe6\x9d\x8e \xf0\x9f\x98\x80");
     CHECK_EQ_STR(out.u.intro.room, "lab");
     CHECK(out.u.intro.st.term == 9);

@@ -28,6 +28,8 @@ static void craft_intro(bb *x, const char *name, size_t nlen, const char *room,
     put(x, 2, 8);  /* start_ms */
     put(x, 0, 1);  /* flags */
     put(x, 80, 2); /* port */
+    put(x, 0, 1);  /* members */
+    put(x, 0, 4);  /* run */
     put_str(x, 1, name, nlen);
     put_str(x, 1, room, rlen);
     put_state(x, 0, 0, 0);
@@ -43,7 +45,7 @@ static void craft_chat(bb *x, const char *name, size_t nlen, size_t tprefix,
     put(x, 1, 8); /* seq */
     put(x, 7, 8); /* chain */
     put(x, 2, 8); /* origin */
-    put(x, 3, 4); /* msgid */
+    put(x, 3, 8); /* msgid */
     put(x, 4, 8); /* ts */
     put(x, 0, 1); /* flags */
     put_str(x, 1, name, nlen);
@@ -56,7 +58,7 @@ static void craft_dm(bb *x, unsigned nto)
 {
     x->n = 0;
     put(x, LM_MSG_DM, 1);
-    put(x, 1, 4); /* msgid */
+    put(x, 1, 8); /* msgid */
     put(x, 2, 8); /* ts */
     put(x, nto, 1);
     for (unsigned i = 0; i < nto; i++)
@@ -200,7 +202,7 @@ static void test_oversize_decode(void)
     /* the whole message over its type's size, caught before parsing */
     x.n = 0;
     put(&x, LM_MSG_CHAT_SUBMIT, 1);
-    put(&x, 1, 4);
+    put(&x, 1, 8);
     put(&x, 2, 8);
     put_str(&x, 2, big, LM_TEXT_MAX + 1);
     CHECK(x.n == lm_wire_max_size(LM_MSG_CHAT_SUBMIT) + 1);
@@ -295,7 +297,7 @@ static void test_bad_utf8_decode(void)
 
     x.n = 0;
     put(&x, LM_MSG_CHAT_SUBMIT, 1);
-    put(&x, 1, 4);
+    put(&x, 1, 8);
     put(&x, 2, 8);
     PUT_S16(&x, "\xf0\x9f\x98"); /* cut 4-byte sequence */
     CHECK_RC(decode_bb(&x, &out), LM_EUTF8);

@@ -87,6 +87,18 @@ if(PYTHON3)
                    --binary $<TARGET_FILE:lanmeet>)
   set_tests_properties(sim_members PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
 
+  # What people hit that the scenarios did not try (trials.py --help).
+  function(lm_trial name)
+    add_test(NAME trial_${name}
+             COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/trials.py
+                     --binary $<TARGET_FILE:lanmeet> --case ${name} ${ARGN})
+    set_tests_properties(trial_${name} PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE)
+  endfunction()
+  lm_trial(restart --rounds 4)
+  lm_trial(newhub --rounds 3)
+  lm_trial(full)
+  lm_trial(alarms --rounds 5)
+
   # A capture of a chat session holds none of its words (needs tcpdump).
   add_test(NAME capture_no_plaintext
            COMMAND ${CMAKE_SOURCE_DIR}/tests/capture_test.sh $<TARGET_FILE:lanmeet>)

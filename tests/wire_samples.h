@@ -61,6 +61,7 @@ static inline void sample(uint8_t type, lm_msg *m)
         m->u.hello.version = LM_PROTO_VERSION;
         m->u.hello.flags = LM_HELLO_PRIVATE;
         m->u.hello.room_tag = 0x1122334455667788u;
+        m->u.hello.key_check = 0x0102030405060708u;
         fill_bytes(m->u.hello.eph_pk, LM_KEY_LEN, 0x10);
         fill_bytes(m->u.hello.id_pk, LM_KEY_LEN, 0x80);
         fill_bytes(m->u.hello.sig, LM_SIGNATURE_LEN, 0xc0);
@@ -70,7 +71,7 @@ static inline void sample(uint8_t type, lm_msg *m)
         set_str(m->u.reject.reason, "room \"x\" is not ours");
         break;
     case LM_MSG_STATE:
-        m->u.state.st = (lm_elect_state){7, 5, 9};
+        m->u.state.st = (lm_elect_state){7, 5, 9, 0xdeadbeefu};
         m->u.state.flags = LM_INTRO_FORCED;
         break;
     case LM_MSG_PEERS:
@@ -88,7 +89,7 @@ static inline void sample(uint8_t type, lm_msg *m)
         m->u.chat.seq = UINT64_MAX;
         m->u.chat.chain = 0x0badc0ffee0ddf00u;
         m->u.chat.origin = 5;
-        m->u.chat.msgid = UINT32_MAX;
+        m->u.chat.msgid = UINT64_MAX;
         m->u.chat.ts = -1;
         m->u.chat.flags = LM_CHAT_HISTORY;
         set_str(m->u.chat.name, "Ana");
@@ -100,7 +101,7 @@ static inline void sample(uint8_t type, lm_msg *m)
     case LM_MSG_SYNC_REQ:
         m->u.sync_req.seq = 0x0102030405060708u;
         m->u.sync_req.origin = UINT64_MAX;
-        m->u.sync_req.msgid = 0xa0b0c0d0u;
+        m->u.sync_req.msgid = 0xa0b0c0d0e0f00001u;
         m->u.sync_req.chain = 0x1122334455667788u;
         m->u.sync_req.ask = 0x01020304u;
         break;
@@ -121,9 +122,10 @@ static inline void sample(uint8_t type, lm_msg *m)
         m->u.intro.start_ms = 1700000000123;
         m->u.intro.flags = LM_INTRO_FORCED;
         m->u.intro.port = 7000;
+        m->u.intro.members = 63;
         set_str(m->u.intro.name, "Zo\xc3\xab");
         set_str(m->u.intro.room, "team room");
-        m->u.intro.st = (lm_elect_state){3, 0x1122334455667788u, 42};
+        m->u.intro.st = (lm_elect_state){3, 0x1122334455667788u, 42, 17};
         break;
     }
 }
@@ -204,12 +206,19 @@ static inline void put_str(bb *x, size_t width, const char *s, size_t len)
 #define PUT_S8(x, lit) put_str((x), 1, lit, sizeof(lit) - 1)
 #define PUT_S16(x, lit) put_str((x), 2, lit, sizeof(lit) - 1)
 
-static inline void put_state(bb *x, uint64_t term, uint64_t hub,
-                             uint64_t deputy)
+static inline void put_state_run(bb *x, uint64_t term, uint64_t hub,
+                                 uint64_t deputy, uint32_t run)
 {
     put(x, term, 8);
     put(x, hub, 8);
     put(x, deputy, 8);
+    put(x, run, 4);
+}
+
+static inline void put_state(bb *x, uint64_t term, uint64_t hub,
+                             uint64_t deputy)
+{
+    put_state_run(x, term, hub, deputy, 0);
 }
 
 /* A whole HELLO with the given magic and version: keys of 0x11, 0x22
@@ -222,6 +231,7 @@ static inline void put_hello(bb *x, uint32_t magic, uint16_t version)
     put(x, version, 2);
     put(x, 0, 1); /* flags */
     put(x, 5, 8); /* room_tag */
+    put(x, 6, 8); /* key_check */
     memset(x->b + x->n, 0x11, LM_KEY_LEN), x->n += LM_KEY_LEN;
     memset(x->b + x->n, 0x22, LM_KEY_LEN), x->n += LM_KEY_LEN;
     memset(x->b + x->n, 0x33, LM_SIGNATURE_LEN), x->n += LM_SIGNATURE_LEN;

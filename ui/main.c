@@ -46,6 +46,7 @@ static void usage(FILE *f)
 "                         $XDG_CONFIG_HOME/lanmeet or ~/.config/lanmeet);\n"
 "                         'ephemeral' makes a new one each run\n"
 "      --test-faults      accept the test_* commands (for the test harness)\n"
+"      --test-room-cap N  with --test-faults: a room holds N nodes, not 64\n"
 "      --verbose          log what the node does on stderr (always on with\n"
 "                         --events json)\n"
 "  -h, --help             show this help and exit\n"
@@ -90,7 +91,7 @@ static void default_name(char *buf, size_t cap)
 int main(int argc, char **argv)
 {
     enum { O_HOST = 256, O_PORT, O_BIND, O_NO_MDNS, O_HEADLESS, O_EVENTS,
-           O_PASSWORD, O_IDENTITY, O_TEST_FAULTS, O_VERBOSE };
+           O_PASSWORD, O_IDENTITY, O_TEST_FAULTS, O_TEST_ROOM_CAP, O_VERBOSE };
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'},
         {"room", required_argument, NULL, 'r'},
@@ -104,6 +105,7 @@ int main(int argc, char **argv)
         {"password", required_argument, NULL, O_PASSWORD},
         {"identity", required_argument, NULL, O_IDENTITY},
         {"test-faults", no_argument, NULL, O_TEST_FAULTS},
+        {"test-room-cap", required_argument, NULL, O_TEST_ROOM_CAP},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -156,6 +158,17 @@ int main(int argc, char **argv)
         case O_PASSWORD: cfg.node.password = optarg; break;
         case O_IDENTITY: cfg.identity = optarg; break;
         case O_TEST_FAULTS: cfg.node.test_faults = true; break;
+        case O_TEST_ROOM_CAP: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 2 || v > LM_MAX_PEERS) {
+                fprintf(stderr, "lanmeet: --test-room-cap takes 2-%d\n",
+                        LM_MAX_PEERS);
+                return 2;
+            }
+            cfg.node.room_cap = (size_t)v;
+            break;
+        }
         case O_VERBOSE: verbose = true; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("lanmeet %s (protocol %d)\n", LM_VERSION,
@@ -169,6 +182,10 @@ int main(int argc, char **argv)
     if (optind < argc) {
         fprintf(stderr, "lanmeet: unexpected argument '%s'\nTry 'lanmeet "
                 "--help'.\n", argv[optind]);
+        return 2;
+    }
+    if (cfg.node.room_cap && !cfg.node.test_faults) {
+        fprintf(stderr, "lanmeet: --test-room-cap needs --test-faults\n");
         return 2;
     }
     if (!headless)

@@ -38,7 +38,7 @@ static void seed(uint8_t type, lm_msg *m)
         strcpy(m->u.reject.reason, "version 1 only");
         break;
     case LM_MSG_STATE:
-        m->u.state.st = (lm_elect_state){3, 11, 12};
+        m->u.state.st = (lm_elect_state){3, 11, 12, 5};
         m->u.state.flags = LM_INTRO_FORCED;
         break;
     case LM_MSG_PEERS:
@@ -89,7 +89,7 @@ static void seed(uint8_t type, lm_msg *m)
         m->u.intro.port = 7000;
         strcpy(m->u.intro.name, "Zo\xc3\xab");
         strcpy(m->u.intro.room, "team");
-        m->u.intro.st = (lm_elect_state){2, 0x0123456789abcdefu, 7};
+        m->u.intro.st = (lm_elect_state){2, 0x0123456789abcdefu, 7, 9};
         break;
     }
 }

@@ -38,9 +38,14 @@ class Node:
         if password:
             env["LANMEET_PASSWORD"] = password  # not on the command line
         self.events, self.lock = [], threading.Lock()
+        logs = os.environ.get("LM_TRIAL_LOGS")  # a directory: keep stderr there
+        err = subprocess.DEVNULL
+        if logs:
+            os.makedirs(logs, exist_ok=True)
+            err = open(os.path.join(logs, f"{name}.{port}.{time.monotonic():.3f}.log"), "wb")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
-                                     stderr=subprocess.DEVNULL, text=True,
+                                     stderr=err, text=True,
                                      encoding="latin-1", env=env)
         threading.Thread(target=self._read, daemon=True).start()
 
