@@ -22,6 +22,8 @@
 #include "text.h"
 
 #define LM_CMD_QUEUE 1024
+#define LM_HINT_QUEUE 512 /* discovery's own lane: a busy user cannot
+                             crowd out where the peers are */
 #define LM_EVENT_QUEUE 65536 /* events are small; a front end drains fast */
 #define LM_PORT_TRIES 64     /* ports tried upward from the default */
 #define LM_POLL_MAX_MS 10    /* ENet retransmits need a regular service */
@@ -247,9 +249,10 @@ lm_node *lm_node_new(const lm_node_config *cfg, int *err)
     while (n->run == 0);
     n->next_msgid = (uint64_t)n->run << 32 | 1;
     n->cmds = lm_queue_new(LM_CMD_QUEUE);
+    n->hints_q = lm_queue_new(LM_HINT_QUEUE);
     n->events = lm_queue_new(LM_EVENT_QUEUE);
     n->log = lm_chatlog_new(LM_CHATLOG_CAP, room_deliver, n);
-    if (!n->cmds || !n->events || !n->log || krc < 0) {
+    if (!n->cmds || !n->hints_q || !n->events || !n->log || krc < 0) {
         *err = LM_ENOMEM;
         lm_node_free(n);
         return NULL;
@@ -309,6 +312,7 @@ void lm_node_free(lm_node *n)
     room_free(n);
     lm_chatlog_free(n->log);
     lm_queue_free(n->cmds, cmd_free);
+    lm_queue_free(n->hints_q, cmd_free);
     lm_secure_wipe(n->room_key, sizeof n->room_key);
     lm_secure_wipe(&n->identity, sizeof n->identity);
     lm_queue_free(n->events, event_drop);
@@ -337,14 +341,24 @@ lm_event *lm_node_next_event(lm_node *n)
 
 /* ---- commands: any thread -> net thread -------------------------------- */
 
-static int post(lm_node *n, lm_cmd *c)
+static int post_to(lm_queue *q, lm_cmd *c)
 {
     if (!c)
         return LM_ENOMEM;
-    int rc = lm_queue_push(n->cmds, c);
+    int rc = lm_queue_push(q, c);
     if (rc < 0)
         cmd_free(c);
     return rc;
+}
+
+static int post(lm_node *n, lm_cmd *c)
+{
+    return post_to(n->cmds, c);
+}
+
+int lm_node_cmd_fd(const lm_node *n)
+{
+    return lm_queue_space_fd(n->cmds);
 }
 
 static lm_cmd *cmd_new(lm_cmd_type type, const char *text)
@@ -402,7 +416,7 @@ int lm_node_hint_peer(lm_node *n, uint64_t id, uint32_t ipv4, uint16_t port)
         c->ipv4 = ipv4;
         c->port = port;
     }
-    return post(n, c);
+    return post_to(n->hints_q, c);
 }
 
 int lm_node_forget_peer(lm_node *n, uint64_t id)
@@ -410,7 +424,7 @@ int lm_node_forget_peer(lm_node *n, uint64_t id)
     lm_cmd *c = cmd_new(LM_CMD_FORGET, NULL);
     if (c)
         c->id = id;
-    return post(n, c);
+    return post_to(n->hints_q, c);
 }
 
 int lm_node_post_error(lm_node *n, const char *code, const char *msg)
@@ -465,6 +479,21 @@ static void run_command(lm_node *n, lm_cmd *c)
 }
 
 /* ---- the net thread ---------------------------------------------------- */
+
+/* Runs what the queues hold. At most one queue's worth of commands per
+ * turn, so a front end that keeps posting cannot starve the network. */
+static void run_queued(lm_node *n)
+{
+    lm_cmd *c;
+    while ((c = lm_queue_pop(n->hints_q)) != NULL) {
+        run_command(n, c);
+        cmd_free(c);
+    }
+    for (size_t i = 0; i < LM_CMD_QUEUE && (c = lm_queue_pop(n->cmds)); i++) {
+        run_command(n, c);
+        cmd_free(c);
+    }
+}
 
 static void handle_enet(lm_node *n, ENetEvent *ev)
 {
@@ -550,19 +579,16 @@ static void *net_main(void *arg)
         int wait_ms = (int)((next_tick - now + 999) / 1000);
         if (wait_ms > LM_POLL_MAX_MS)
             wait_ms = LM_POLL_MAX_MS;
-        struct pollfd pfd[2] = {
+        struct pollfd pfd[3] = {
             {.fd = n->host->socket, .events = POLLIN},
             {.fd = lm_queue_fd(n->cmds), .events = POLLIN},
+            {.fd = lm_queue_fd(n->hints_q), .events = POLLIN},
         };
-        if (poll(pfd, 2, wait_ms) < 0 && errno != EINTR) {
+        if (poll(pfd, 3, wait_ms) < 0 && errno != EINTR) {
             node_error(n, "internal", "poll failed: %s", strerror(errno));
             break;
         }
-        lm_cmd *c;
-        while ((c = lm_queue_pop(n->cmds)) != NULL) {
-            run_command(n, c);
-            cmd_free(c);
-        }
+        run_queued(n);
         ENetEvent ev;
         int rc;
         while ((rc = enet_host_service(n->host, &ev, 0)) > 0)
@@ -573,11 +599,7 @@ static void *net_main(void *arg)
     }
     /* what was asked before the stop is still done: a `say` then `quit`
      * sends the message before the goodbye */
-    lm_cmd *c;
-    while ((c = lm_queue_pop(n->cmds)) != NULL) {
-        run_command(n, c);
-        cmd_free(c);
-    }
+    run_queued(n);
     say_goodbye(n);
     return NULL;
 }

@@ -111,7 +111,10 @@ int lm_node_hint_peer(lm_node *n, uint64_t id, uint32_t ipv4, uint16_t port);
 /* Discovery no longer sees this id (the link decides liveness). */
 int lm_node_forget_peer(lm_node *n, uint64_t id);
 
-/* Commands; thread-safe, answered by events. */
+/* Commands; thread-safe, answered by events. Each returns 0, or LM_EFULL
+ * when the command queue is full: nothing was posted, and the caller keeps
+ * the command and posts it again once lm_node_cmd_fd() is readable (so a
+ * burst is slowed down, never lost). */
 int lm_node_say(lm_node *n, const char *text);
 /* to: display names or ids; text is copied. */
 int lm_node_dm(lm_node *n, const char *const *to, size_t nto,
@@ -124,6 +127,9 @@ int lm_node_post_error(lm_node *n, const char *code, const char *msg);
  * packets; block or unblock all packets from an ipv4:port. */
 int lm_node_test_drop(lm_node *n, double fraction);
 int lm_node_test_block(lm_node *n, uint32_t ipv4, uint16_t port, bool block);
+
+/* Readable while a command can be posted; level-triggered. */
+int lm_node_cmd_fd(const lm_node *n);
 
 /* Readable when events are waiting; level-triggered. */
 int lm_node_event_fd(const lm_node *n);

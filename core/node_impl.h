@@ -203,7 +203,8 @@ struct lm_node {
     pthread_t thread;
     bool started;
     atomic_bool stop;
-    lm_queue *cmds;
+    lm_queue *cmds;    /* the front end's commands */
+    lm_queue *hints_q; /* discovery's hints and losses */
     lm_queue *events;
 
     lm_link links[LM_MAX_LINKS];

@@ -13,6 +13,7 @@ lm_unit_test(test_wire_hostile)
 lm_unit_test(test_text)
 lm_unit_test(test_election)
 lm_unit_test(test_chatlog)
+lm_unit_test(test_queue)
 lm_unit_test(test_crypto)
 lm_unit_test(test_command ui/command.c ui/json.c)
 lm_unit_test(test_txt)
@@ -98,6 +99,7 @@ if(PYTHON3)
   lm_trial(newhub --rounds 3)
   lm_trial(full)
   lm_trial(alarms --rounds 5)
+  lm_trial(burst)
 
   # A capture of a chat session holds none of its words (needs tcpdump).
   add_test(NAME capture_no_plaintext

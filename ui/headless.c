@@ -180,24 +180,21 @@ static void emit(bool json, const lm_event *ev)
 static const char help_text[] =
     "commands: say TEXT | dm NAME[,NAME...] TEXT | who | quit | help";
 
-/* Runs one parsed line; returns 1 when the user asked to quit. */
+/* Runs one line (parsed in place); returns 1 when the user asked to quit,
+ * LM_EFULL when the node's command queue is full (nothing was done: the
+ * line is to be run again once there is room), else 0. */
 static int run_line(lm_app *app, char *line, bool json, bool test_faults)
 {
     lm_ucmd c;
     /* a person at a terminal may just type: plain lines are said */
     if (!json && line[0] != '/') {
-        if (line[0] == '\0' || line[0] == '\n')
+        if (line[0] == '\0')
             return 0;
-        size_t len = strlen(line);
-        if (line[len - 1] == '\n')
-            line[--len] = '\0';
-        lm_node_say(app->node, line);
-        return 0;
+        return lm_node_say(app->node, line) == LM_EFULL ? LM_EFULL : 0;
     }
-    if (lm_command_parse(line[0] == '/' ? line + 1 : line, &c) < 0) {
-        lm_node_post_error(app->node, c.code, c.msg);
-        return 0;
-    }
+    if (lm_command_parse(line[0] == '/' ? line + 1 : line, &c) < 0)
+        return lm_node_post_error(app->node, c.code, c.msg) == LM_EFULL
+                   ? LM_EFULL : 0;
     int rc = 0;
     switch (c.type) {
     case LM_UC_NONE: break;
@@ -206,14 +203,14 @@ static int run_line(lm_app *app, char *line, bool json, bool test_faults)
     case LM_UC_WHO: rc = lm_node_who(app->node); break;
     case LM_UC_QUIT: return 1;
     case LM_UC_HELP:
-        lm_node_post_error(app->node, "help", help_text);
+        rc = lm_node_post_error(app->node, "help", help_text);
         break;
     case LM_UC_TEST_DROP:
     case LM_UC_TEST_BLOCK:
     case LM_UC_TEST_UNBLOCK:
         if (!test_faults) {
-            lm_node_post_error(app->node, "not_enabled", "test commands need "
-                               "--test-faults");
+            rc = lm_node_post_error(app->node, "not_enabled", "test commands "
+                                    "need --test-faults");
             break;
         }
         rc = c.type == LM_UC_TEST_DROP
@@ -222,44 +219,80 @@ static int run_line(lm_app *app, char *line, bool json, bool test_faults)
                                       c.type == LM_UC_TEST_BLOCK);
         break;
     }
-    if (rc == LM_EFULL)
-        lm_node_post_error(app->node, "busy", "too many commands at once; "
-                           "this one was dropped");
-    return 0;
+    return rc == LM_EFULL ? LM_EFULL : 0;
 }
 
-/* Reads what stdin has; runs complete lines. Lines longer than a command
- * may be are reported and skipped whole. Returns 1 on quit, -1 at EOF. */
-static int read_stdin(lm_app *app, char *buf, size_t *used, bool *skipping,
-                      bool json, bool test_faults)
+/* What stdin gave that is not run yet: complete lines, then a partial one.
+ * Lines longer than a command may be are reported and skipped whole. */
+typedef struct input {
+    char *buf; /* LINE_MAX_BYTES + 1 */
+    size_t used;
+    bool skipping; /* inside an overlong line */
+    bool blocked;  /* the node's queue is full: wait for room */
+    char work[LINE_MAX_BYTES + 1]; /* a line being parsed */
+} input;
+
+/* Runs the complete lines in the buffer while the node takes them.
+ * Back-pressure: a line the node cannot take yet stays first in the
+ * buffer, and stdin is not read until there is room, so a burst of
+ * commands is slowed down, never dropped. Returns 1 on quit. */
+static int run_lines(lm_app *app, input *in, bool json, bool test_faults)
 {
-    ssize_t r = read(STDIN_FILENO, buf + *used, LINE_MAX_BYTES - *used);
+    size_t start = 0;
+    int rc = 0;
+    in->blocked = false;
+    for (size_t i = 0; i < in->used; i++) {
+        if (in->buf[i] != '\n')
+            continue;
+        size_t len = i - start;
+        if (len && in->buf[start + len - 1] == '\r')
+            len--;
+        if (in->skipping) {
+            in->skipping = false;
+        } else if (memchr(in->buf + start, '\0', len) != NULL) {
+            if (lm_node_post_error(app->node, "bad_text", "the command holds "
+                                   "a NUL byte; ignored") == LM_EFULL) {
+                in->blocked = true;
+                break;
+            }
+        } else {
+            memcpy(in->work, in->buf + start, len);
+            in->work[len] = '\0';
+            rc = run_line(app, in->work, json, test_faults);
+            if (rc == LM_EFULL) {
+                in->blocked = true;
+                rc = 0;
+                break; /* this line again, once there is room */
+            }
+            if (rc == 1)
+                break;
+        }
+        start = i + 1;
+    }
+    memmove(in->buf, in->buf + start, in->used - start);
+    in->used -= start;
+    return rc;
+}
+
+/* Reads what stdin has and runs it. Returns 1 on quit, -1 at EOF. */
+static int read_stdin(lm_app *app, input *in, bool json, bool test_faults)
+{
+    ssize_t r = read(STDIN_FILENO, in->buf + in->used,
+                     LINE_MAX_BYTES - in->used);
     if (r == 0)
         return -1;
     if (r < 0)
         return errno == EINTR || errno == EAGAIN ? 0 : -1;
-    *used += (size_t)r;
-    size_t start = 0;
-    for (size_t i = 0; i < *used; i++) {
-        if (buf[i] != '\n')
-            continue;
-        buf[i] = '\0';
-        if (!*skipping && memchr(buf + start, '\0', i - start) != NULL)
-            lm_node_post_error(app->node, "bad_text",
-                               "the command holds a NUL byte; ignored");
-        else if (!*skipping && run_line(app, buf + start, json, test_faults))
-            return 1;
-        *skipping = false;
-        start = i + 1;
-    }
-    memmove(buf, buf + start, *used - start);
-    *used -= start;
-    if (*used == LINE_MAX_BYTES) { /* no newline in sight: too long */
-        if (!*skipping)
+    in->used += (size_t)r;
+    int rc = run_lines(app, in, json, test_faults);
+    if (rc == 1 || in->blocked)
+        return rc;
+    if (in->used == LINE_MAX_BYTES) { /* no newline in sight: too long */
+        if (!in->skipping)
             lm_node_post_error(app->node, "too_long", "command line over "
                                "the limit; ignored up to its end");
-        *skipping = true;
-        *used = 0;
+        in->skipping = true;
+        in->used = 0;
     }
     return 0;
 }
@@ -271,21 +304,26 @@ int lm_headless_run(lm_app *app, bool json, bool test_faults)
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+    input *in = calloc(1, sizeof *in);
     char *buf = malloc(LINE_MAX_BYTES + 1);
-    if (sfd < 0 || !buf) {
+    if (sfd < 0 || !buf || !in) {
         free(buf);
+        free(in);
         fprintf(stderr, "lanmeet: cannot set up the headless loop\n");
         return 1;
     }
-    size_t used = 0;
-    bool skipping = false, stdin_open = true, quit = false;
+    in->buf = buf;
+    bool stdin_open = true, quit = false;
     while (!quit) {
-        struct pollfd pfd[3] = {
+        struct pollfd pfd[4] = {
             {.fd = lm_node_event_fd(app->node), .events = POLLIN},
             {.fd = sfd, .events = POLLIN},
-            {.fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN},
+            {.fd = stdin_open && !in->blocked ? STDIN_FILENO : -1,
+             .events = POLLIN},
+            {.fd = in->blocked ? lm_node_cmd_fd(app->node) : -1,
+             .events = POLLIN},
         };
-        if (poll(pfd, 3, -1) < 0 && errno != EINTR)
+        if (poll(pfd, 4, -1) < 0 && errno != EINTR)
             break;
         lm_event *ev;
         while ((ev = lm_node_next_event(app->node)) != NULL) {
@@ -295,8 +333,10 @@ int lm_headless_run(lm_app *app, bool json, bool test_faults)
         }
         if (pfd[1].revents & POLLIN)
             quit = true;
-        if (pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
-            int r = read_stdin(app, buf, &used, &skipping, json, test_faults);
+        if (pfd[3].revents & POLLIN && run_lines(app, in, json, test_faults))
+            quit = true;
+        if (!quit && pfd[2].revents & (POLLIN | POLLHUP | POLLERR)) {
+            int r = read_stdin(app, in, json, test_faults);
             if (r > 0)
                 quit = true;
             else if (r < 0)
@@ -311,6 +351,7 @@ int lm_headless_run(lm_app *app, bool json, bool test_faults)
         lm_event_free(ev);
     }
     free(buf);
+    free(in);
     close(sfd);
     return 0;
 }
