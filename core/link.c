@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "names.h"
 #include "node_impl.h"
 
 void link_addr_str(uint32_t ipv4, uint16_t port, char *buf, size_t cap)
@@ -104,38 +105,25 @@ static void member_left(lm_node *n, lm_link *l, const char *reason);
 
 /* ---- names: a second "alice" is shown as "alice (2)" ------------------- */
 
-/* True when member a (start, id) came before b: earlier start, then id. */
-static bool before(int64_t sa, uint64_t ia, int64_t sb, uint64_t ib)
-{
-    return sa != sb ? sa < sb : ia < ib;
-}
-
-static void display_for(lm_node *n, const char *name, int64_t start,
-                        uint64_t id, char *out, size_t cap)
-{
-    int rank = 1;
-    if (strcmp(name, n->name) == 0 && before(n->start_ms, n->id, start, id))
-        rank++;
-    for (size_t i = 0; i < LM_MAX_LINKS; i++) {
-        const lm_link *o = &n->links[i];
-        if (o->used && o->hello_ok && o->id != id && strcmp(o->name, name) == 0 &&
-            before(o->start_ms, o->id, start, id))
-            rank++;
-    }
-    if (rank == 1)
-        snprintf(out, cap, "%s", name);
-    else
-        snprintf(out, cap, "%s (%d)", name, rank);
-}
-
 void link_update_names(lm_node *n)
 {
-    display_for(n, n->name, n->start_ms, n->id, n->display, sizeof n->display);
+    lm_name_in in[LM_MAX_LINKS + 1];
+    char out[LM_MAX_LINKS + 1][LM_DISPLAY_MAX];
+    lm_link *who[LM_MAX_LINKS + 1];
+    size_t k = 0;
+    in[k] = (lm_name_in){n->name, n->start_ms, n->id};
+    who[k++] = NULL; /* ourselves */
     for (size_t i = 0; i < LM_MAX_LINKS; i++) {
         lm_link *l = &n->links[i];
-        if (l->used && l->hello_ok)
-            display_for(n, l->name, l->start_ms, l->id, l->display,
-                        sizeof l->display);
+        if (l->used && l->hello_ok) {
+            in[k] = (lm_name_in){l->name, l->start_ms, l->id};
+            who[k++] = l;
+        }
+    }
+    lm_names_assign(in, k, out);
+    for (size_t i = 0; i < k; i++) {
+        char *dst = who[i] ? who[i]->display : n->display;
+        memcpy(dst, out[i], LM_DISPLAY_MAX);
     }
 }
 

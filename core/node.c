@@ -110,8 +110,14 @@ void node_log(lm_node *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "lanmeet[%s] %.3f %s\n", n->name,
-            (double)(lm_mono_us() - n->start_us) / 1e6, line);
+    /* log lines quote peers' names and words: never raw on a terminal */
+    char *shown = lm_text_shown(line);
+    char *name = lm_text_shown(n->name);
+    fprintf(stderr, "lanmeet[%s] %.3f %s\n", name ? name : "?",
+            (double)(lm_mono_us() - n->start_us) / 1e6,
+            shown ? shown : "(out of memory)");
+    free(shown);
+    free(name);
 }
 
 /* ---- test faults: ENet's intercept sees every datagram first ---------- */

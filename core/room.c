@@ -133,10 +133,17 @@ void room_on_member_change(lm_node *n)
     check_sync(n);
 }
 
+static void resend_to_deputy(lm_node *n);
+
 void room_on_relink(lm_node *n, uint64_t id)
 {
     if (id == n->synced_hub)
         n->synced_hub = 0; /* check_sync asks again and hands our pending */
+    /* what the deputy had not acknowledged went down with its old link
+     * (or its old run): without it the deputy holds a gap, never
+     * acknowledges past it, and the room waits for ever */
+    if (n->st.hub == n->id && id == n->st.deputy)
+        resend_to_deputy(n);
 }
 
 void room_on_stall(lm_node *n, int64_t now, int64_t stalled)
@@ -219,6 +226,17 @@ static void release(lm_node *n, uint64_t upto)
         send_entry(n, NULL, s, false);
     if (upto > n->acked_upto)
         n->acked_upto = upto;
+}
+
+static void resend_to_deputy(lm_node *n)
+{
+    lm_link *dep = n->st.deputy ? link_by_id(n, n->st.deputy) : NULL;
+    uint64_t last = lm_chatlog_next(n->log) - 1;
+    for (uint64_t s = n->acked_upto + 1; dep && s <= last; s++)
+        send_entry(n, dep, s, false);
+    if (dep && last > n->acked_upto)
+        node_log(n, "the deputy's link was replaced: %" PRIu64 " messages "
+                 "sent to it again", last - n->acked_upto);
 }
 
 /* No deputy to wait for (any more): everything ordered goes out now,
@@ -318,6 +336,8 @@ static void check_sync(lm_node *n)
         m.u.sync_req.chain = last->chain;
     }
     link_send(n, hub, LM_CH_CHAT, &m);
+    node_log(n, "sync request %u to the hub after seq %" PRIu64 ", %zu "
+             "pending", m.u.sync_req.ask, m.u.sync_req.seq, n->npending);
     hand_pending(n, hub);
 }
 
@@ -350,6 +370,9 @@ static void on_sync_req(lm_node *n, lm_link *l, const lm_msg *req)
     m.u.sync_start.seq = first;
     m.u.sync_start.ask = req->u.sync_req.ask;
     link_send(n, l, LM_CH_CHAT, &m);
+    node_log(n, "sync answer %u to %s: from seq %" PRIu64 "%s, held by the "
+             "deputy up to %" PRIu64, m.u.sync_start.ask, l->display, first,
+             m.u.sync_start.flags ? " (reset)" : "", n->acked_upto);
     /* only what the deputy holds; the rest follows as it is released */
     for (uint64_t s = first; s <= n->acked_upto; s++)
         send_entry(n, l, s, true);
@@ -539,6 +562,9 @@ void room_on_message(lm_node *n, lm_link *l, const lm_msg *m)
         if (l->id != n->st.hub || m->u.sync_start.ask != n->sync_ask)
             break;
         n->sync_answered = true;
+        node_log(n, "sync answer %u: history from seq %" PRIu64 "%s",
+                 m->u.sync_start.ask, m->u.sync_start.seq,
+                 m->u.sync_start.flags & LM_SYNC_RESET ? " (reset)" : "");
         if (m->u.sync_start.flags & LM_SYNC_RESET)
             rejoin_history(n, l, m->u.sync_start.seq);
         else
@@ -640,14 +666,21 @@ void room_dm(lm_node *n, char **to, size_t nto, const char *text)
         return;
     lm_link *dest[LM_MAX_PEERS];
     lm_msg m = {.type = LM_MSG_DM};
+    size_t nd = 0;
     for (size_t i = 0; i < nto && i < LM_MAX_PEERS; i++) {
-        dest[i] = find_member(n, to[i]);
-        if (!dest[i]) {
+        lm_link *l = find_member(n, to[i]);
+        if (!l) {
             node_error(n, "unknown_peer", "no one called '%s' is in the room",
                        to[i]);
             return;
         }
-        m.u.dm.to[m.u.dm.nto++] = dest[i]->id;
+        bool again = false; /* "bob,bob": one copy for bob */
+        for (size_t j = 0; j < nd; j++)
+            again |= dest[j] == l;
+        if (!again) {
+            dest[nd++] = l;
+            m.u.dm.to[m.u.dm.nto++] = l->id;
+        }
     }
     m.u.dm.msgid = n->next_msgid++;
     m.u.dm.ts = lm_utc_ms();

@@ -10,6 +10,9 @@
 #include "text.h"
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* Length of the well-formed sequence at s[0..n), or 0 if there is none. */
 static size_t seq_len(const unsigned char *s, size_t n)
@@ -74,6 +77,29 @@ static bool is_control(uint32_t cp)
     return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f);
 }
 
+/* Characters that draw nothing by themselves: zero-width and other format
+ * characters (Cf, bidi marks aside), variation selectors and tags. A name
+ * of only these would show as blank. */
+static bool is_invisible(uint32_t cp)
+{
+    return cp == 0xad || cp == 0x34f || cp == 0x61c || cp == 0x115f ||
+           cp == 0x1160 || cp == 0x17b4 || cp == 0x17b5 || cp == 0x180e ||
+           (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2060 && cp <= 0x2064) ||
+           cp == 0x3164 || (cp >= 0xfe00 && cp <= 0xfe0f) || cp == 0xfeff ||
+           cp == 0xffa0 || (cp >= 0xe0000 && cp <= 0xe0fff);
+}
+
+/* Combining marks of the main blocks: they draw onto the character before
+ * them, so a name made of them, or starting with one, is not a name. */
+static bool is_combining(uint32_t cp)
+{
+    return (cp >= 0x300 && cp <= 0x36f) || (cp >= 0x483 && cp <= 0x489) ||
+           (cp >= 0x591 && cp <= 0x5bd) || (cp >= 0x610 && cp <= 0x61a) ||
+           (cp >= 0x64b && cp <= 0x65f) || (cp >= 0x1ab0 && cp <= 0x1aff) ||
+           (cp >= 0x1dc0 && cp <= 0x1dff) || (cp >= 0x20d0 && cp <= 0x20ff) ||
+           (cp >= 0xfe20 && cp <= 0xfe2f);
+}
+
 bool lm_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -99,11 +125,57 @@ bool lm_name_valid(const char *s, size_t len)
         if (n == 0)
             return false;
         uint32_t cp = seq_cp(p + i, n);
-        if (is_control(cp))
+        /* bidi controls would let a name reorder the text around it */
+        if (is_control(cp) || lm_is_bidi_control(cp))
             return false;
-        if (!is_space(cp))
+        if (i == 0 && is_combining(cp))
+            return false;
+        if (!is_space(cp) && !is_invisible(cp) && !is_combining(cp))
             seen_visible = true;
         i += n;
     }
-    return seen_visible; /* false for "" and for spaces only */
+    return seen_visible; /* false for "", spaces only, marks only */
+}
+
+bool lm_is_bidi_control(unsigned long cp)
+{
+    return (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+char *lm_text_shown(const char *s)
+{
+    size_t len = strlen(s);
+    /* worst case: every byte becomes "\x1b" (4) or a break "\n  | " (5) */
+    char *out = malloc(5 * len + 1);
+    if (!out)
+        return NULL;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, o = 0;
+    while (i < len) {
+        size_t n = seq_len(p + i, len - i);
+        if (n == 0) { /* not UTF-8: U+FFFD, one byte at a time */
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+            continue;
+        }
+        uint32_t cp = seq_cp(p + i, n);
+        if (cp == '\n') {
+            memcpy(out + o, "\n  | ", 5);
+            o += 5;
+        } else if (cp == '\t') {
+            out[o++] = ' ';
+        } else if (cp < 0x20 || cp == 0x7f) {
+            o += (size_t)snprintf(out + o, 5, "\\x%02x", (unsigned)cp);
+        } else if ((cp >= 0x80 && cp <= 0x9f) || lm_is_bidi_control(cp)) {
+            /* 2 or 3 input bytes become 6 */
+            o += (size_t)snprintf(out + o, 7, "\\u%04x", (unsigned)cp);
+        } else {
+            memcpy(out + o, p + i, n);
+            o += n;
+        }
+        i += n;
+    }
+    out[o] = '\0';
+    return out;
 }

@@ -9,8 +9,22 @@
  * nothing above U+10FFFF, no NUL byte. */
 bool lm_utf8_valid(const char *s, size_t len);
 
-/* True when s is valid UTF-8 with no control characters (C0, DEL, C1),
- * not empty and not only spaces: fit to show as a display or room name. */
+/* True when s is fit to show as a display or room name: valid UTF-8 with
+ * no control characters (C0, DEL, C1) and no bidi controls, not starting
+ * with a combining mark, and with at least one character that draws
+ * something (not only spaces, zero-width or format characters, or marks). */
 bool lm_name_valid(const char *s, size_t len);
+
+/* The bidirectional controls that reorder what follows them (embeddings,
+ * overrides, isolates): they make one name look like another. */
+bool lm_is_bidi_control(unsigned long cp);
+
+/* s made safe to print on a terminal or draw in a window, as a new
+ * string (malloc'd; NULL when out of memory). Nothing in it can drive a
+ * terminal: C0 and C1 controls, DEL and bidi controls are shown as
+ * escapes (\x1b, \u009b, \u202e); a line break is kept but the next line
+ * starts with "  | ", so a message cannot print a line that looks like
+ * another; a tab becomes a space; bytes that are not UTF-8 become U+FFFD. */
+char *lm_text_shown(const char *s);
 
 #endif

@@ -51,6 +51,15 @@ static void test_dm(void)
     CHECK_EQ_INT(parse("dm", &c), LM_EINVAL);
     CHECK_EQ_INT(parse("dm \"open hi", &c), LM_EINVAL);
     CHECK_EQ_INT(parse("dm ,bob hi", &c), LM_EINVAL);
+    /* a quote or a backslash in a name, escaped inside the quotes */
+    CHECK_EQ_INT(parse("dm \"dan \\\"the man\\\"\" yo", &c), 0);
+    CHECK_EQ_STR(c.to[0], "dan \"the man\"");
+    CHECK_EQ_STR(c.text, "yo");
+    CHECK_EQ_INT(parse("dm \"back\\\\slash\" yo", &c), 0);
+    CHECK_EQ_STR(c.to[0], "back\\slash");
+    CHECK_EQ_INT(parse("dm \"odd\\x\" yo", &c), 0); /* other escapes kept */
+    CHECK_EQ_STR(c.to[0], "odd\\x");
+    CHECK_EQ_INT(parse("dm \"cut\\\" yo", &c), LM_EINVAL); /* no end quote */
 }
 
 static void test_faults(void)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "text.h"
@@ -102,7 +103,63 @@ static const tcase name_cases[] = {
     {S("\xed\xa0\x80"), false, "surrogate"},
     {S("ab\xe2\x82"), false, "cut sequence"},
     {S("\xff"), false, "not UTF-8"},
+    {S("eve\xe2\x80\xaeplh"), false, "U+202E right-to-left override"},
+    {S("\xe2\x80\xaa" "a"), false, "U+202A embedding"},
+    {S("\xe2\x81\xa6x"), false, "U+2066 isolate"},
+    {S("a\xe2\x81\xa9"), false, "U+2069 isolate end"},
+    {S("\xe2\x80\x8b\xe2\x80\x8b"), false, "zero-width spaces only"},
+    {S("\xef\xbb\xbf"), false, "BOM only"},
+    {S("\xe2\x81\xa0 \xc2\xad"), false, "word joiner, soft hyphen"},
+    {S("\xcc\x81\xcc\x81"), false, "combining acute only"},
+    {S("\xcc\x81" "a"), false, "starts with a combining mark"},
+    {S("\xef\xb8\x8f"), false, "variation selector only"},
+    {S("\xf3\xa0\x80\x81"), false, "a tag character only"},
+    {S("\xe2\x80\x8b" "bob"), true, "zero-width and a name"},
+    {S("e\xcc\x81"), true, "e and a combining acute"},
+    {S("\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d"), true, "Hebrew letters"},
 };
+
+/* lm_text_shown: what a terminal gets for what a peer sent. */
+static const struct {
+    const char *in, *out, *why;
+} shown_cases[] = {
+    {"plain", "plain", "plain text unchanged"},
+    {"caf\xc3\xa9 \xf0\x9f\x98\x80", "caf\xc3\xa9 \xf0\x9f\x98\x80", "UTF-8 kept"},
+    {"\x1b[2J", "\\x1b[2J", "ESC escaped"},
+    {"\x1b]0;t\x07", "\\x1b]0;t\\x07", "title sequence and BEL"},
+    {"a\rb", "a\\x0db", "CR escaped"},
+    {"a\x7f", "a\\x7f", "DEL escaped"},
+    {"\xc2\x9b" "31m", "\\u009b31m", "C1 CSI escaped"},
+    {"x\xe2\x80\xaey", "x\\u202ey", "RLO escaped"},
+    {"\xe2\x81\xa6i", "\\u2066i", "isolate escaped"},
+    {"one\n[12:00:00] admin: hi", "one\n  | [12:00:00] admin: hi",
+     "a new line cannot pose as a message"},
+    {"a\tb", "a b", "tab as a space"},
+    {"\xff\xc3", "\xef\xbf\xbd\xef\xbf\xbd", "not UTF-8: U+FFFD"},
+    {"\xd7\xa9\xe2\x80\x8f", "\xd7\xa9\xe2\x80\x8f", "RLM mark kept for RTL text"},
+    {"", "", "empty"},
+};
+
+static void test_shown_table(void)
+{
+    for (size_t i = 0; i < sizeof shown_cases / sizeof shown_cases[0]; i++) {
+        char *got = lm_text_shown(shown_cases[i].in);
+        CHECK(got != NULL);
+        if (got && strcmp(got, shown_cases[i].out) != 0) {
+            fprintf(stderr, "shown case %zu (%s): got \"%s\"\n", i,
+                    shown_cases[i].why, got);
+            CHECK(!"lm_text_shown");
+        }
+        free(got);
+    }
+    /* the worst case for growth: every byte a break */
+    char many[1000];
+    memset(many, '\n', sizeof many - 1);
+    many[sizeof many - 1] = '\0';
+    char *got = lm_text_shown(many);
+    CHECK(got && strlen(got) == 5 * (sizeof many - 1));
+    free(got);
+}
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -205,5 +262,6 @@ int main(void)
     RUN(test_utf8_every_cut);
     RUN(test_utf8_all_code_points);
     RUN(test_name_each_control);
+    RUN(test_shown_table);
     return check_report();
 }

@@ -14,6 +14,7 @@ lm_unit_test(test_text)
 lm_unit_test(test_election)
 lm_unit_test(test_chatlog)
 lm_unit_test(test_queue)
+lm_unit_test(test_names)
 lm_unit_test(test_crypto)
 lm_unit_test(test_command ui/command.c ui/json.c)
 lm_unit_test(test_txt)
@@ -100,6 +101,9 @@ if(PYTHON3)
   lm_trial(full)
   lm_trial(alarms --rounds 5)
   lm_trial(burst)
+  lm_trial(terminal)
+  lm_trial(names)
+  lm_trial(dmaddr)
 
   # A capture of a chat session holds none of its words (needs tcpdump).
   add_test(NAME capture_no_plaintext

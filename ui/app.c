@@ -106,8 +106,9 @@ int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
             snprintf(why, cap, "cannot open a UDP port for ENet%s",
                      cfg->node.port ? " (is the port taken? try --port 0)" : "");
         else
-            snprintf(why, cap, "bad name or room: names are 1-%d bytes of "
-                     "printable UTF-8", LM_NAME_MAX);
+            snprintf(why, cap, "bad name or room: a name is 1-%d bytes of "
+                     "UTF-8 that shows something, with no control or "
+                     "direction-changing characters", LM_NAME_MAX);
         return err ? err : LM_EINVAL;
     }
     snprintf(app->name, sizeof app->name, "%s", cfg->node.name);

@@ -43,14 +43,21 @@ static int parse_dm(char *p, lm_ucmd *c)
         char *name;
         size_t len;
         if (*p == '"') {
+            /* inside quotes, \" is a quote and \\ a backslash: any name
+             * can be written, quotes included */
             name = ++p;
-            char *q = strchr(p, '"');
-            if (!q)
+            char *w = p;
+            while (*p && *p != '"') {
+                if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+                    p++;
+                *w++ = *p++;
+            }
+            if (*p != '"')
                 return fail(c, "bad_command", "a quoted name has no closing "
                             "quote; try: dm \"alice (2)\" hello");
-            *q = '\0';
-            len = (size_t)(q - name);
-            p = q + 1;
+            len = (size_t)(w - name);
+            *w = '\0';
+            p++;
         } else {
             name = p;
             len = strcspn(p, " \t,");

@@ -2,7 +2,8 @@
  *
  *   say TEXT                    a message to the room
  *   dm NAME[,NAME...] TEXT      a direct message; a NAME with spaces is
- *                               written in double quotes: dm "alice (2)" hi
+ *                               written in double quotes: dm "alice (2)" hi,
+ *                               and inside them \" is a quote, \\ a backslash
  *   who                         list the room
  *   quit                        leave the room and exit
  *   test_drop FRACTION          (--test-faults) drop incoming packets

@@ -118,21 +118,36 @@ char *lm_headless_event_json(const lm_event *ev)
     return j.buf;
 }
 
+/* Prints s made harmless (lm_text_shown): text from a peer never reaches
+ * the terminal raw. */
+static void put_shown(const char *s)
+{
+    char *t = lm_text_shown(s ? s : "");
+    fputs(t ? t : "?", stdout);
+    free(t);
+}
+
 static void print_text(const lm_event *ev)
 {
     char id[LM_ID_STR], clock[16] = "";
     lm_id_format(ev->id, id);
     switch (ev->type) {
     case LM_EV_READY:
-        printf("* you are %s (id %s, key %s) in %s room '%s', port %u\n",
-               ev->name, id, ev->fingerprint,
-               ev->private_room ? "private" : "open", ev->room, ev->port);
+        fputs("* you are ", stdout);
+        put_shown(ev->name);
+        printf(" (id %s, key %s) in %s room '", id, ev->fingerprint,
+               ev->private_room ? "private" : "open");
+        put_shown(ev->room);
+        printf("', port %u\n", ev->port);
         break;
     case LM_EV_PEER_JOINED:
-        printf("* %s joined from %s\n", ev->name, ev->addr);
-        break;
     case LM_EV_PEER_LEFT:
-        printf("* %s left (%s)\n", ev->name, ev->reason);
+        fputs("* ", stdout);
+        put_shown(ev->name);
+        if (ev->type == LM_EV_PEER_JOINED)
+            printf(" joined from %s\n", ev->addr);
+        else
+            printf(" left (%s)\n", ev->reason);
         break;
     case LM_EV_HUB: {
         char hub[LM_ID_STR], dep[LM_ID_STR];
@@ -148,16 +163,24 @@ static void print_text(const lm_event *ev)
         struct tm tm;
         if (localtime_r(&secs, &tm))
             strftime(clock, sizeof clock, "%H:%M:%S", &tm);
-        printf("[%s] %s%s: %s\n", clock, ev->name, ev->direct ? " (direct)" : "",
-               ev->text ? ev->text : "");
+        printf("[%s] ", clock);
+        put_shown(ev->name);
+        printf("%s: ", ev->direct ? " (direct)" : "");
+        put_shown(ev->text);
+        fputc('\n', stdout);
         break;
     }
     case LM_EV_MEMBERS:
-        for (size_t i = 0; i < ev->nmembers; i++)
-            printf("  %-24s %s\n", ev->members[i].name, ev->members[i].role);
+        for (size_t i = 0; i < ev->nmembers; i++) {
+            char *t = lm_text_shown(ev->members[i].name);
+            printf("  %-24s %s\n", t ? t : "?", ev->members[i].role);
+            free(t);
+        }
         break;
     case LM_EV_ERROR:
-        printf("! %s\n", ev->msg);
+        fputs("! ", stdout);
+        put_shown(ev->msg);
+        fputc('\n', stdout);
         break;
     }
 }

@@ -56,7 +56,7 @@ static void usage(FILE *f)
 "to the room and commands start with '/'):\n"
 "  say TEXT                  send TEXT to the room (UTF-8, at most 4096 bytes)\n"
 "  dm NAME[,NAME...] TEXT    direct message; quote names with spaces:\n"
-"                            dm \"alice (2)\" hello\n"
+"                            dm \"alice (2)\" hello (in quotes, \\\" is a quote)\n"
 "  who                       list the room (a members event)\n"
 "  quit                      leave the room and exit\n"
 "  test_drop FRACTION        drop that fraction of incoming packets\n"
