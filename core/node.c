@@ -594,6 +594,13 @@ static void *net_main(void *arg)
             node_error(n, "internal", "poll failed: %s", strerror(errno));
             break;
         }
+        /* stopped inside poll (SIGSTOP, a laptop lid): say so before any
+         * command runs on a view of the room that is that old */
+        int64_t woke = lm_mono_us();
+        if (woke - now > (int64_t)wait_ms * 1000 + LM_STALL_US) {
+            room_on_stall(n, woke, woke - now);
+            last_turn = woke;
+        }
         run_queued(n);
         ENetEvent ev;
         int rc;

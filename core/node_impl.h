@@ -57,6 +57,7 @@
 #define LM_STALL_GRACE_US 2500000
 #define LM_SYNC_RETRY_US 2000000 /* a hub answers a sync request within this */
 #define LM_AWAIT_MAX 256 /* hub messages held until it answers our request */
+#define LM_MAX_HELD 512  /* submissions a hub holds while its view is stale */
 /* A node restarted on our address gets its previous run's last packets
  * for about as long as ENet takes to give up on that run (~1 s). */
 #define LM_STALE_US 3000000
@@ -146,6 +147,16 @@ typedef struct lm_pending {
     char *text;
 } lm_pending;
 
+/* A message the hub took while its view of the room was stale (just back
+ * from a stall): ordered once the view is fresh and it is still hub. */
+typedef struct lm_held {
+    uint64_t origin;
+    char name[LM_NAME_MAX + 16];
+    uint64_t msgid;
+    int64_t ts;
+    char *text;
+} lm_held;
+
 typedef struct lm_shown {
     uint64_t origin;
     uint64_t msgid;
@@ -226,6 +237,8 @@ struct lm_node {
     uint64_t next_msgid; /* run << 32 | count */
     lm_pending pending[LM_MAX_PENDING];
     size_t npending;
+    lm_held held[LM_MAX_HELD]; /* hub: submissions held over a stall */
+    size_t nheld;
     uint64_t synced_hub; /* hub we sent our sync request and pending to */
     lm_bucket send_rate; /* our own user's messages */
     /* after histories were joined: messages already shown, not to repeat */

@@ -163,8 +163,31 @@ void room_on_peer_gone(lm_node *n, uint64_t id)
         n->synced_hub = 0;
 }
 
+static bool is_pending(const lm_node *n, uint64_t msgid);
+static void hub_order(lm_node *n, uint64_t origin, const char *name,
+                      uint64_t msgid, int64_t ts, const char *text);
+
+/* The view is fresh again: a hub orders what it held, anyone else drops
+ * it (the senders keep their messages pending for the hub they meet). */
+static void release_held(lm_node *n)
+{
+    size_t count = n->nheld;
+    n->nheld = 0;
+    if (count)
+        node_log(n, "back from a stall: %zu held messages %s", count,
+                 n->st.hub == n->id ? "ordered now" : "left to the new hub");
+    for (size_t i = 0; i < count; i++) {
+        lm_held *h = &n->held[i];
+        if (n->st.hub == n->id && (h->origin != n->id || is_pending(n, h->msgid)))
+            hub_order(n, h->origin, h->name, h->msgid, h->ts, h->text);
+        free(h->text);
+    }
+}
+
 void room_tick(lm_node *n, int64_t now)
 {
+    if (n->nheld && now >= n->stall_until_us)
+        release_held(n);
     /* a hub that peers name but that we never reach counts as gone after a
      * while, so a stale claim cannot stall the room */
     uint64_t unknown = 0, term = 0;
@@ -253,11 +276,35 @@ static void flush_to_room(lm_node *n)
     n->acked_upto = last;
 }
 
+/* Holds a submission while this node is just back from a stall: its idea
+ * that it is hub may be seconds old, and what it ordered now could sit
+ * elsewhere than on the hub the room chose meanwhile. */
+static bool hold_if_stale(lm_node *n, uint64_t origin, const char *name,
+                          uint64_t msgid, int64_t ts, const char *text)
+{
+    if (lm_mono_us() >= n->stall_until_us)
+        return false;
+    for (size_t i = 0; i < n->nheld; i++)
+        if (n->held[i].origin == origin && n->held[i].msgid == msgid)
+            return true;
+    char *copy = strdup(text);
+    if (!copy || n->nheld == LM_MAX_HELD) {
+        free(copy); /* its sender still has it pending and hands it again */
+        return true;
+    }
+    lm_held *h = &n->held[n->nheld++];
+    *h = (lm_held){.origin = origin, .msgid = msgid, .ts = ts, .text = copy};
+    snprintf(h->name, sizeof h->name, "%s", name);
+    return true;
+}
+
 static void hub_order(lm_node *n, uint64_t origin, const char *name,
                       uint64_t msgid, int64_t ts, const char *text)
 {
     if (lm_chatlog_has(n->log, origin, msgid))
         return; /* handed again after a failover: already ordered */
+    if (hold_if_stale(n, origin, name, msgid, ts, text))
+        return;
     uint64_t seq = lm_chatlog_next(n->log);
     const lm_chat_entry *prev = lm_chatlog_get(n->log, seq - 1);
     lm_chat_entry e = {.seq = seq, .origin = origin, .msgid = msgid, .ts = ts,
@@ -274,8 +321,6 @@ static void hub_order(lm_node *n, uint64_t origin, const char *name,
     else
         release(n, e.seq);
 }
-
-static bool is_pending(const lm_node *n, uint64_t msgid);
 
 static void become_hub(lm_node *n)
 {
@@ -751,6 +796,9 @@ void room_who(lm_node *n)
 void room_free(lm_node *n)
 {
     drop_awaited(n);
+    for (size_t i = 0; i < n->nheld; i++)
+        free(n->held[i].text);
+    n->nheld = 0;
     for (size_t i = 0; i < n->npending; i++)
         free(n->pending[i].text);
     n->npending = 0;

@@ -104,6 +104,7 @@ if(PYTHON3)
   lm_trial(terminal)
   lm_trial(names)
   lm_trial(dmaddr)
+  lm_trial(resumed --rounds 3)
 
   # A capture of a chat session holds none of its words (needs tcpdump).
   add_test(NAME capture_no_plaintext
