@@ -10,6 +10,7 @@
  * link dropped) or unknown (not linked yet). The decision, first match wins:
  *   forced  the smallest live forced id claims unless the best live claim
  *           is already its own; everyone else follows the best (rule 2);
+ *   take    the hub handed us the hub: claim a new term (rule 6);
  *   wait    the newest claim names a hub we have not linked yet: keep our
  *           state until the link comes up, never claim over it;
  *   lost    the newest claim names a gone hub: its deputy (or, if that is
@@ -251,6 +252,8 @@ lm_elect_state lm_election_decide(const lm_elect_input *in, int *note)
             out = claim_hub(in, maxterm);
         else if (best.ok)
             out = adopt(in, &best); /* until the forced node's claim arrives */
+    } else if (in->take) {
+        out = claim_hub(in, maxterm);
     } else if (unk.ok && (!best.ok || unk.term > best.term) &&
                (!lost.ok || unk.term >= lost.term)) {
         /* The room moved on under a hub we are not linked to yet; claiming

@@ -10,7 +10,9 @@
  *  3. a hub is sticky: a joining node never takes over unless forced;
  *  4. when the hub is lost its deputy takes over;
  *  5. every election raises the term; between live hubs, the higher term,
- *     then the larger support, then the smaller id wins.
+ *     then the larger support, then the smaller id wins;
+ *  6. a node the hub hands the hub to (lm_elect_input.take) claims a new
+ *     term, unless a forced node is live.
  * A claim is made by one run of its hub (lm_elect_state.hub_run): a node
  * restarted under the same id is not the hub its old run was (it lost the
  * state), so the old run's claim counts as a lost hub, and rule 4 applies.
@@ -42,6 +44,8 @@ typedef struct lm_elect_input {
     size_t ngone;
     bool may_claim; /* start-up grace is over: an empty room may elect */
     uint32_t self_run; /* this run of the node (claims it makes carry it) */
+    bool take; /* the hub handed the hub to this node (it reaches more of
+                  the room, reach.h): claim a new term unless forced */
 } lm_elect_input;
 
 enum lm_elect_note {

@@ -435,11 +435,14 @@ static void on_intro(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
     link_hint(n, l->id, l->ipv4, l->port, LM_HINT_GOSSIP);
     if (old) { /* the canonical link replaces the other, unseen by the room */
         snprintf(l->display, sizeof l->display, "%s", old->display);
+        memcpy(l->reports, old->reports, sizeof l->reports);
+        l->nreports = old->nreports;
         old->hello_ok = false;
         link_close(n, old, LM_BYE_DUP);
         /* what went out on the old link may have been dropped at the other
          * end: meet the hub again over this one */
         room_on_relink(n, l->id);
+        link_send_peers(n); /* our list may have been lost with the old link */
         room_on_member_change(n);
         return;
     }
@@ -644,6 +647,7 @@ static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
             if (!link_by_id(n, m.u.peers.peer[i].id))
                 link_hint(n, m.u.peers.peer[i].id, m.u.peers.peer[i].ipv4,
                           m.u.peers.peer[i].port, LM_HINT_GOSSIP);
+        room_on_peers(n, l, &m);
         break;
     case LM_MSG_CHAT_SUBMIT:
     case LM_MSG_DM:

@@ -296,6 +296,7 @@ static void member_left(lm_node *n, lm_link *l, const char *reason)
     room_on_peer_gone(n, l->id);
     link_release(l);
     link_update_names(n);
+    link_send_peers(n); /* who is left, for everyone's view of the cuts */
     room_on_member_change(n);
 }
 
@@ -312,6 +313,7 @@ void link_expel(lm_node *n, lm_link *l, const char *reason)
     if (member) {
         room_on_peer_gone(n, id);
         link_update_names(n);
+        link_send_peers(n);
         room_on_member_change(n);
     }
 }

@@ -85,6 +85,7 @@ typedef struct lm_event {
     /* error */
     char code[24];
     char msg[256];
+    uint64_t pair[2]; /* unreachable / reachable: the two nodes, else 0 */
 } lm_event;
 
 void lm_event_free(lm_event *ev); /* NULL-safe */

@@ -36,6 +36,12 @@
 
 #define LM_CLAIM_GRACE_US 1500000 /* a new node listens before electing */
 #define LM_UNKNOWN_HUB_US 3000000 /* a hub nobody can reach counts as gone */
+/* Two members that cannot reach each other (reach.h) are told once the cut
+ * has lasted this long: links come up one by one, so a joining node is a
+ * "cut" for a moment. A hub hands over at most once per LM_HANDOVER_US. */
+#define LM_CUT_STABLE_US 3000000
+#define LM_HANDOVER_US 5000000
+#define LM_MAX_CUTS 128 /* cut pairs tracked; more are counted, not told */
 #define LM_TICK_US 100000         /* housekeeping: dials, election timers */
 #define LM_DIAL_RETRY_US 500000
 #define LM_DIAL_RETRY_MAX_US 4000000
@@ -96,6 +102,8 @@ typedef struct lm_link {
      * peer is NULL meanwhile and sends are dropped. 0: not an orphan. */
     int64_t orphan_until_us;
     unsigned bad; /* malformed messages from this peer */
+    uint64_t reports[LM_MAX_PEERS]; /* members it says it is linked to */
+    size_t nreports;
     lm_bucket chat_rate; /* its chat and direct messages, at this node */
     unsigned flooded;    /* messages dropped by chat_rate */
     lm_ephemeral eph;               /* for the hello; wiped once keyed */
@@ -229,6 +237,16 @@ struct lm_node {
     uint64_t unknown_hub;
     int64_t unknown_since_us;
     bool forced_note_sent;
+    /* who cannot reach whom (reach.h): pairs and since when */
+    struct {
+        uint64_t a, b;
+        int64_t since_us;
+        bool told;
+    } cuts[LM_MAX_CUTS];
+    size_t ncuts;
+    bool reach_dirty;   /* a list or a link changed: look again */
+    int64_t handed_us;  /* when this hub last handed the hub over */
+    bool take_hub;      /* the hub handed it to us: claim at next election */
 
     /* chat */
     lm_chatlog *log;
@@ -316,6 +334,7 @@ void room_on_relink(lm_node *n, uint64_t id); /* a member's link replaced */
 void room_on_stall(lm_node *n, int64_t now_us, int64_t stalled_us);
 void room_on_message(lm_node *n, lm_link *l, const lm_msg *m);
 void room_tick(lm_node *n, int64_t now_us);
+void room_on_peers(lm_node *n, lm_link *l, const lm_msg *m); /* PEERS */
 void room_say(lm_node *n, const char *text);
 void room_dm(lm_node *n, char **to, size_t nto, const char *text);
 void room_who(lm_node *n);

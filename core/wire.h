@@ -84,6 +84,8 @@ enum lm_reject_code {
 #define LM_HELLO_PRIVATE 0x01 /* the sender's room has a password */
 #define LM_HELLO_IN_ROOM 0x02 /* the sender has members: a room, not a joiner */
 #define LM_INTRO_FORCED 0x01  /* started with --host */
+#define LM_STATE_HANDOVER 0x02 /* STATE, to one member: the sender, hub of
+                                  this state, hands the hub to it */
 #define LM_CHAT_HISTORY 0x01  /* sent as history, not live */
 /* The hub's history differs from the member's: drop yours, take mine. */
 #define LM_SYNC_RESET 0x01
@@ -121,7 +123,7 @@ typedef struct lm_msg {
         } reject;
         struct {
             lm_elect_state st;
-            uint8_t flags; /* LM_INTRO_FORCED */
+            uint8_t flags; /* LM_INTRO_FORCED, LM_STATE_HANDOVER */
         } state;
         struct {
             uint8_t n;

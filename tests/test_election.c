@@ -33,6 +33,7 @@ static bool same_state(lm_elect_state a, lm_elect_state b)
 #define TPEERS 6
 #define FORCED 1u
 #define MAY 2u
+#define TAKE 4u /* the hub handed the hub to self */
 
 typedef struct dcase {
     const char *name;
@@ -62,6 +63,17 @@ static const dcase cases[] = {
      {MB(1, 0, 0, 0, 0), MB(3, 0, 0, 0, 0)}, 2, {0}, 0, ST(0, 0, 0), NONE},
     {"empty room: claim tops stale terms", 1, MAY, ST(4, 0, 0),
      {MB(2, 0, 6, 0, 0)}, 1, {0}, 0, ST(7, 1, 2), NONE},
+
+    /* hand-over: the hub names a member that reaches more of the room */
+    {"handed the hub: claims a term above all", 3, MAY | TAKE, ST(4, 1, 2),
+     {MB(1, 0, 4, 1, 2), MB(2, 0, 5, 2, 3)}, 2, {0}, 0, ST(6, 3, 2), NONE},
+    {"handed the hub while a forced node lives: the forced node stays", 3,
+     MAY | TAKE, ST(4, 1, 2), {MB(1, 1, 4, 1, 2), MB(2, 0, 4, 1, 2)}, 2, {0},
+     0, ST(4, 1, 2), NONE},
+    {"the old hub follows its successor's claim", 1, MAY, ST(4, 1, 2),
+     {MB(3, 0, 5, 3, 2), MB(2, 0, 4, 1, 2)}, 2, {0}, 0, ST(5, 3, 2), NONE},
+    {"a member follows the successor's claim", 2, MAY, ST(4, 1, 2),
+     {MB(3, 0, 5, 3, 2), MB(1, 0, 5, 3, 2)}, 2, {0}, 0, ST(5, 3, 2), NONE},
 
     /* adopt / sticky */
     {"adopt live hub with the hub's deputy", 5, MAY, ST(0, 0, 0),
@@ -192,7 +204,8 @@ static void test_decide_table(void)
         const dcase *c = &cases[i];
         lm_elect_input in = {c->self, (c->flags & FORCED) != 0, c->cur,
                              c->peers, c->npeers, c->gone, c->ngone,
-                             (c->flags & MAY) != 0, 0};
+                             (c->flags & MAY) != 0, 0,
+                             (c->flags & TAKE) != 0};
         int note = -1;
         lm_elect_state got = lm_election_decide(&in, &note);
         if (!same_state(got, c->want) || note != c->want_note) {
@@ -254,7 +267,7 @@ static void test_decide_restarts(void)
          i++) {
         const rcase *c = &restart_cases[i];
         lm_elect_input in = {c->self, false, c->cur, c->peers, c->npeers,
-                             NULL, 0, true, c->self_run};
+                             NULL, 0, true, c->self_run, false};
         lm_elect_state got = lm_election_decide(&in, NULL);
         if (!same_state(got, c->want) || got.hub_run != c->want.hub_run) {
             fprintf(stderr, "case \"%s\":\n", c->name);
@@ -398,7 +411,7 @@ static bool sim_round(sim *s)
                 peers[np++] =
                     (lm_elect_member){s->id[b], s->forced[b], s->st[b], 0};
         lm_elect_input in = {s->id[a], s->forced[a], s->st[a], peers, np,
-                             s->gone[a], s->ngone[a], s->may_claim[a], 0};
+                             s->gone[a], s->ngone[a], s->may_claim[a], 0, false};
         next[a] = lm_election_decide(&in, &notes[a]);
     }
     bool changed = false;

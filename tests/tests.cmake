@@ -15,6 +15,7 @@ lm_unit_test(test_election)
 lm_unit_test(test_chatlog)
 lm_unit_test(test_queue)
 lm_unit_test(test_names)
+lm_unit_test(test_reach)
 lm_unit_test(test_crypto)
 lm_unit_test(test_command ui/command.c ui/json.c)
 lm_unit_test(test_txt)
@@ -105,6 +106,7 @@ if(PYTHON3)
   lm_trial(names)
   lm_trial(dmaddr)
   lm_trial(resumed --rounds 3)
+  lm_trial(oneway)
 
   # A capture of a chat session holds none of its words (needs tcpdump).
   add_test(NAME capture_no_plaintext

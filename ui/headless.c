@@ -107,6 +107,10 @@ char *lm_headless_event_json(const lm_event *ev)
     case LM_EV_ERROR:
         lm_json_str(&j, "code", ev->code);
         lm_json_str(&j, "msg", ev->msg);
+        if (ev->pair[0]) {
+            json_id(&j, "a", ev->pair[0]);
+            json_id(&j, "b", ev->pair[1]);
+        }
         break;
     }
     lm_json_int(&j, "t", ev->t_ms);

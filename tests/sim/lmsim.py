@@ -62,6 +62,13 @@ def run_one(o, k, seed, rundir):
             room.log(f"{o.hosts} hosts up in {time.monotonic() - t:.3f} s: " + ", ".join(
                 f"{h.name} {h.addr} ({h.ns})" for h in room.lan.hosts))
         SCENARIOS[o.scenario](room, o)
+        # every scenario here cuts whole nodes or whole sides, never one
+        # pair: a node saying two members cannot reach each other is wrong
+        told = [f"{n.name}: {e.get('msg')}" for n in room.nodes for e in n.errors
+                if e.get("code") == "unreachable"]
+        room.check("no_false_cuts", not told,
+                   f"{len(told)} 'unreachable' events where no pair was cut" +
+                   (f", first: {told[0]}" if told else ""))
     except lmhosts.LanError as e:
         room.check("hosts", False, f"simulated LAN: {e}")
     except StepFailed:
