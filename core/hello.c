@@ -448,7 +448,7 @@ static void on_intro(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
     }
     /* our intro may be older than our state: a change made while theirs
      * was on its way reached every member but them */
-    room_send_state(n, l);
+    room_send_state(n, l, 0);
     link_update_names(n);
     link_emit_peer(n, l, LM_EV_PEER_JOINED, NULL);
     node_log(n, "%s joined from %s", l->display, addr);

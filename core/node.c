@@ -564,6 +564,17 @@ static void say_goodbye(lm_node *n)
     }
 }
 
+/* The thread did not run for a while (SIGSTOP, a laptop lid): say so
+ * before anything acts on a view of the room that old. Checked where the
+ * loop is about to act: before the timers and right after poll. */
+static void notice_stall(lm_node *n, int64_t *last_turn)
+{
+    int64_t now = lm_mono_us();
+    if (now - *last_turn > LM_STALL_US)
+        room_on_stall(n, now, now - *last_turn);
+    *last_turn = now;
+}
+
 static void *net_main(void *arg)
 {
     lm_node *n = arg;
@@ -573,10 +584,8 @@ static void *net_main(void *arg)
              n->port);
     int64_t next_tick = lm_mono_us(), last_turn = next_tick;
     while (!atomic_load(&n->stop)) {
+        notice_stall(n, &last_turn); /* before the timers run */
         int64_t now = lm_mono_us();
-        if (now - last_turn > LM_STALL_US)
-            room_on_stall(n, now, now - last_turn);
-        last_turn = now;
         if (now >= next_tick) {
             link_tick(n, now);
             room_tick(n, now);
@@ -594,13 +603,7 @@ static void *net_main(void *arg)
             node_error(n, "internal", "poll failed: %s", strerror(errno));
             break;
         }
-        /* stopped inside poll (SIGSTOP, a laptop lid): say so before any
-         * command runs on a view of the room that is that old */
-        int64_t woke = lm_mono_us();
-        if (woke - now > (int64_t)wait_ms * 1000 + LM_STALL_US) {
-            room_on_stall(n, woke, woke - now);
-            last_turn = woke;
-        }
+        notice_stall(n, &last_turn); /* before any command runs */
         run_queued(n);
         ENetEvent ev;
         int rc;

@@ -328,7 +328,9 @@ bool lm_bucket_take(lm_bucket *b, int64_t now_us, double rate, double burst);
 
 /* room.c */
 void room_on_member_change(lm_node *n);
-void room_send_state(lm_node *n, lm_link *l); /* l NULL: to every member */
+/* l NULL: to every member; flags beyond LM_INTRO_FORCED (which it sets
+ * itself): LM_STATE_HANDOVER */
+void room_send_state(lm_node *n, lm_link *l, uint8_t flags);
 void room_on_peer_gone(lm_node *n, uint64_t id);
 void room_on_relink(lm_node *n, uint64_t id); /* a member's link replaced */
 void room_on_stall(lm_node *n, int64_t now_us, int64_t stalled_us);

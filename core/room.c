@@ -64,11 +64,11 @@ static void emit_hub(lm_node *n)
 }
 
 /* Our election state, to one link or (l NULL) to every member. */
-void room_send_state(lm_node *n, lm_link *l)
+void room_send_state(lm_node *n, lm_link *l, uint8_t flags)
 {
     lm_msg m = {.type = LM_MSG_STATE};
     m.u.state.st = n->st;
-    m.u.state.flags = n->cfg.force_host ? LM_INTRO_FORCED : 0;
+    m.u.state.flags = flags | (n->cfg.force_host ? LM_INTRO_FORCED : 0);
     if (l)
         link_send(n, l, LM_CH_CONTROL, &m);
     else
@@ -117,7 +117,7 @@ static void elect(lm_node *n)
         return;
     lm_elect_state old = n->st;
     n->st = s;
-    room_send_state(n, NULL);
+    room_send_state(n, NULL, 0);
     char hub[LM_ID_STR], dep[LM_ID_STR];
     lm_id_format(s.hub, hub);
     lm_id_format(s.deputy, dep);
@@ -315,11 +315,7 @@ static void reach_tick(lm_node *n, int64_t now)
     node_log(n, "%s reaches more of the room than we do (%zu of us against "
              "%zu): handing it the hub", l->display, lm_reach_of(&v, succ),
              lm_reach_of(&v, n->id));
-    lm_msg m = {.type = LM_MSG_STATE};
-    m.u.state.st = n->st;
-    m.u.state.flags = (n->cfg.force_host ? LM_INTRO_FORCED : 0) |
-                      LM_STATE_HANDOVER;
-    link_send(n, l, LM_CH_CONTROL, &m);
+    room_send_state(n, l, LM_STATE_HANDOVER);
 }
 
 void room_tick(lm_node *n, int64_t now)
