@@ -79,10 +79,12 @@ size_t lm_reach_cuts(const lm_reach_view *v, lm_reach_pair *out, size_t cap)
     return cuts;
 }
 
-size_t lm_reach_of(const lm_reach_view *v, uint64_t id)
+/* Members of set[0..n) that id is known to be linked to; 0 if id is not
+ * one of them. */
+static size_t reach_in(const lm_reach_view *v, const uint64_t *set, size_t n,
+                       uint64_t id)
 {
-    uint64_t set[LM_REACH_MAX_NODES];
-    size_t n = known(v, set), count = 0;
+    size_t count = 0;
     bool in = false;
     for (size_t i = 0; i < n; i++) {
         if (set[i] == id)
@@ -93,18 +95,25 @@ size_t lm_reach_of(const lm_reach_view *v, uint64_t id)
     return in ? count : 0;
 }
 
-uint64_t lm_reach_successor(const lm_reach_view *v)
+size_t lm_reach_of(const lm_reach_view *v, uint64_t id)
 {
     uint64_t set[LM_REACH_MAX_NODES];
     size_t n = known(v, set);
-    size_t mine = lm_reach_of(v, v->self);
+    return reach_in(v, set, n, id);
+}
+
+uint64_t lm_reach_successor(const lm_reach_view *v)
+{
+    uint64_t set[LM_REACH_MAX_NODES];
+    size_t n = known(v, set); /* once: each reach_in walks it */
+    size_t mine = reach_in(v, set, n, v->self);
     if (mine + 1 >= n)
         return 0; /* every member reaches us */
     uint64_t best = 0;
     size_t most = mine;
     for (size_t i = 0; i < v->npeers; i++) {
         uint64_t id = v->peers[i].id;
-        size_t r = lm_reach_of(v, id);
+        size_t r = reach_in(v, set, n, id);
         if (r > most || (r == most && best != 0 && id < best)) {
             best = id;
             most = r;
