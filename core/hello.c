@@ -647,7 +647,7 @@ static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
             if (!link_by_id(n, m.u.peers.peer[i].id))
                 link_hint(n, m.u.peers.peer[i].id, m.u.peers.peer[i].ipv4,
                           m.u.peers.peer[i].port, LM_HINT_GOSSIP);
-        room_on_peers(n, l, &m);
+        cuts_on_peers(n, l, &m);
         break;
     case LM_MSG_CHAT_SUBMIT:
     case LM_MSG_DM:

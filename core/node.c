@@ -588,6 +588,7 @@ static void *net_main(void *arg)
         int64_t now = lm_mono_us();
         if (now >= next_tick) {
             link_tick(n, now);
+            cuts_tick(n, now);
             room_tick(n, now);
             next_tick = now + LM_TICK_US;
         }

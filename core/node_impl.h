@@ -1,6 +1,6 @@
 /* node_impl.h - the node's private state, shared by node.c (API, thread,
- * ENet loop), link.c (mesh: dialling, hello, peer lists) and room.c
- * (election and chat). Everything here belongs to the net thread once
+ * ENet loop), link.c (mesh: dialling, hello, peer lists), room.c
+ * (election and chat) and cuts.c (who cannot reach whom). Everything here belongs to the net thread once
  * lm_node_start() has run; other threads reach it only through the
  * command queue. */
 #ifndef LM_NODE_IMPL_H
@@ -336,11 +336,14 @@ void room_on_relink(lm_node *n, uint64_t id); /* a member's link replaced */
 void room_on_stall(lm_node *n, int64_t now_us, int64_t stalled_us);
 void room_on_message(lm_node *n, lm_link *l, const lm_msg *m);
 void room_tick(lm_node *n, int64_t now_us);
-void room_on_peers(lm_node *n, lm_link *l, const lm_msg *m); /* PEERS */
 void room_say(lm_node *n, const char *text);
 void room_dm(lm_node *n, char **to, size_t nto, const char *text);
 void room_who(lm_node *n);
 void room_free(lm_node *n);
 void room_deliver(void *ud, const lm_chat_entry *e);
+
+/* cuts.c */
+void cuts_on_peers(lm_node *n, lm_link *l, const lm_msg *m); /* PEERS */
+void cuts_tick(lm_node *n, int64_t now_us);
 
 #endif
