@@ -439,6 +439,9 @@ static void on_intro(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
         l->nreports = old->nreports;
         old->hello_ok = false;
         link_close(n, old, LM_BYE_DUP);
+        /* our STATE too: a deputy that never hears it is deputy holds
+         * the room's chat back */
+        room_send_state(n, l, 0);
         /* what went out on the old link may have been dropped at the other
          * end: meet the hub again over this one */
         room_on_relink(n, l->id);

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "bucket.h"
 #include "chatlog.h"
 #include "crypto.h"
 #include "election.h"
@@ -62,6 +63,7 @@
 #define LM_STALL_US 700000
 #define LM_STALL_GRACE_US 2500000
 #define LM_SYNC_RETRY_US 2000000 /* a hub answers a sync request within this */
+#define LM_ACK_RETRY_US 1000000 /* a deputy acknowledges within this */
 #define LM_AWAIT_MAX 256 /* hub messages held until it answers our request */
 #define LM_MAX_HELD 512  /* submissions a hub holds while its view is stale */
 /* A node restarted on our address gets its previous run's last packets
@@ -74,12 +76,6 @@
 
 /* ENet disconnect data: why a link was closed on purpose. */
 enum { LM_BYE_NONE = 0, LM_BYE_QUIT = 1, LM_BYE_REJECT = 2, LM_BYE_DUP = 3 };
-
-/* A token bucket: `tokens` refill at a rate up to a burst. */
-typedef struct lm_bucket {
-    double tokens;
-    int64_t at_us; /* last refill */
-} lm_bucket;
 
 typedef struct lm_link {
     bool used;
@@ -269,6 +265,8 @@ struct lm_node {
     lm_chat_entry await[LM_AWAIT_MAX];
     size_t nawait;
     uint64_t acked_upto; /* hub: last seq the deputy holds */
+    int64_t ack_seen_us; /* hub: when the deputy last kept up */
+    uint64_t ack_deputy; /* hub: the deputy ack_seen_us is about */
     uint64_t sent_upto;  /* hub: last seq broadcast to every member */
 
     /* counters */
@@ -322,9 +320,6 @@ void link_expel(lm_node *n, lm_link *l, const char *reason);
 void link_release(lm_link *l); /* frees the slot and what it holds */
 void link_update_names(lm_node *n);
 void link_addr_str(uint32_t ipv4, uint16_t port, char *buf, size_t cap);
-
-/* Takes one token if there is one; refills first. */
-bool lm_bucket_take(lm_bucket *b, int64_t now_us, double rate, double burst);
 
 /* room.c */
 void room_on_member_change(lm_node *n);

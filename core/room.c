@@ -136,7 +136,7 @@ void room_on_member_change(lm_node *n)
     check_sync(n);
 }
 
-static void resend_to_deputy(lm_node *n);
+static uint64_t resend_to_deputy(lm_node *n);
 
 void room_on_relink(lm_node *n, uint64_t id)
 {
@@ -145,8 +145,11 @@ void room_on_relink(lm_node *n, uint64_t id)
     /* what the deputy had not acknowledged went down with its old link
      * (or its old run): without it the deputy holds a gap, never
      * acknowledges past it, and the room waits for ever */
-    if (n->st.hub == n->id && id == n->st.deputy)
-        resend_to_deputy(n);
+    uint64_t k = n->st.hub == n->id && id == n->st.deputy ?
+                 resend_to_deputy(n) : 0;
+    if (k)
+        node_log(n, "the deputy's link was replaced: %" PRIu64 " messages "
+                 "sent to it again", k);
 }
 
 void room_on_stall(lm_node *n, int64_t now, int64_t stalled)
@@ -187,6 +190,26 @@ static void release_held(lm_node *n)
     }
 }
 
+/* The room hears a message only once the deputy holds it. A deputy that
+ * never learned it is deputy (its STATE went down with a replaced link),
+ * or missed an entry, would hold the room's chat back for ever: when it
+ * falls behind for a while, tell it again who it is and what it lacks. */
+static void nudge_deputy(lm_node *n, int64_t now)
+{
+    lm_link *dep = n->st.deputy ? link_by_id(n, n->st.deputy) : NULL;
+    if (!dep || n->acked_upto + 1 >= lm_chatlog_next(n->log)) {
+        n->ack_seen_us = now;
+        return;
+    }
+    if (now - n->ack_seen_us < LM_ACK_RETRY_US)
+        return;
+    n->ack_seen_us = now;
+    node_log(n, "the deputy holds only up to seq %" PRIu64 " of %" PRIu64
+             "; telling it again", n->acked_upto, lm_chatlog_next(n->log) - 1);
+    room_send_state(n, dep, 0);
+    (void)resend_to_deputy(n);
+}
+
 void room_tick(lm_node *n, int64_t now)
 {
     if (n->nheld && now >= n->stall_until_us)
@@ -210,6 +233,11 @@ void room_tick(lm_node *n, int64_t now)
         n->synced_hub = 0;
         check_sync(n);
     }
+    if (n->st.hub == n->id && n->st.deputy == n->ack_deputy)
+        nudge_deputy(n, now);
+    else
+        n->ack_seen_us = now; /* a new hub or deputy: the wait starts now */
+    n->ack_deputy = n->st.hub == n->id ? n->st.deputy : 0;
     if (unknown != n->unknown_hub) {
         n->unknown_hub = unknown;
         n->unknown_since_us = now;
@@ -254,15 +282,16 @@ static void release(lm_node *n, uint64_t upto)
         n->acked_upto = upto;
 }
 
-static void resend_to_deputy(lm_node *n)
+/* What the deputy has not acknowledged, to it again; returns how many. */
+static uint64_t resend_to_deputy(lm_node *n)
 {
     lm_link *dep = n->st.deputy ? link_by_id(n, n->st.deputy) : NULL;
     uint64_t last = lm_chatlog_next(n->log) - 1;
-    for (uint64_t s = n->acked_upto + 1; dep && s <= last; s++)
+    if (!dep || last <= n->acked_upto)
+        return 0;
+    for (uint64_t s = n->acked_upto + 1; s <= last; s++)
         send_entry(n, dep, s, false);
-    if (dep && last > n->acked_upto)
-        node_log(n, "the deputy's link was replaced: %" PRIu64 " messages "
-                 "sent to it again", last - n->acked_upto);
+    return last - n->acked_upto;
 }
 
 /* No deputy to wait for (any more): everything ordered goes out now,
@@ -605,8 +634,11 @@ void room_on_message(lm_node *n, lm_link *l, const lm_msg *m)
         on_chat(n, l, m);
         break;
     case LM_MSG_CHAT_ACK:
-        if (n->st.hub == n->id && l->id == n->st.deputy)
+        if (n->st.hub == n->id && l->id == n->st.deputy) {
+            if (m->u.ack.seq > n->acked_upto)
+                n->ack_seen_us = lm_mono_us();
             release(n, m->u.ack.seq);
+        }
         break;
     case LM_MSG_SYNC_REQ:
         on_sync_req(n, l, m);
