@@ -209,22 +209,6 @@ static void dial(lm_node *n, lm_hint *h, int64_t now)
     h->fails++;
 }
 
-bool lm_bucket_take(lm_bucket *b, int64_t now, double rate, double burst)
-{
-    if (b->at_us == 0) {
-        b->tokens = burst;
-    } else {
-        b->tokens += rate * (double)(now - b->at_us) / 1e6;
-        if (b->tokens > burst)
-            b->tokens = burst;
-    }
-    b->at_us = now;
-    if (b->tokens < 1.0)
-        return false;
-    b->tokens -= 1.0;
-    return true;
-}
-
 void link_tick(lm_node *n, int64_t now)
 {
     for (size_t i = 0; i < LM_MAX_LINKS; i++) {
