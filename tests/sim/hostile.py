@@ -8,117 +8,14 @@ Checks: the attacked node reports each attack with an error event and never
 crashes; replayed bytes are delivered once; the honest nodes' chat still
 reaches everyone; the attacked node's memory (VmRSS) stays within a bound.
 Loopback only; every wait is bounded. Exit 0 on pass, 1 on failure."""
-import argparse, json, os, socket, subprocess, sys, threading, time
+import argparse, subprocess, sys, time
+
+from room import Node, free_port, stop, verdict, wait
 
 CASES = ["garbage", "early", "version", "room", "forged", "wrongpw",
          "truncated", "unknown", "oversize", "badutf8", "replay", "flood",
          "silent"]
 EXPECT = {"bad_message", "version", "bad_peer", "flood"}
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Node:
-    def __init__(self, binary, name, port, peers, password=None,
-                 identity="ephemeral", room="hostile", extra=()):
-        cmd = [binary, "--headless", "--events", "json", "--name", name,
-               "--room", room, "--identity", identity, "--no-mdns",
-               "--port", str(port)] + list(extra)
-        for p in peers:
-            cmd += ["--peer", f"127.0.0.1:{p}"]
-        self.name, self.port = name, port
-        env = dict(os.environ)
-        env.pop("LANMEET_PASSWORD", None)
-        if password:
-            env["LANMEET_PASSWORD"] = password  # not on the command line
-        self.events, self.lock = [], threading.Lock()
-        logs = os.environ.get("LM_TRIAL_LOGS")  # a directory: keep stderr there
-        err = subprocess.DEVNULL
-        if logs:
-            os.makedirs(logs, exist_ok=True)
-            err = open(os.path.join(logs, f"{name}.{port}.{time.monotonic():.3f}.log"), "wb")
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE,
-                                     stderr=err, text=True,
-                                     encoding="latin-1", env=env)
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self):
-        for line in self.proc.stdout:
-            # the pipe is read as latin-1 so any byte gets through; the
-            # events themselves are UTF-8
-            line = line.encode("latin-1").decode("utf-8", "replace")
-            try:
-                ev = json.loads(line)
-            except ValueError:
-                ev = {"ev": "BAD_JSON", "line": line}
-            with self.lock:
-                self.events.append(ev)
-
-    def send(self, line):
-        self.proc.stdin.flush()
-        self.proc.stdin.buffer.write((line + "\n").encode("utf-8"))
-        self.proc.stdin.buffer.flush()
-
-    def evs(self, kind):
-        with self.lock:
-            return [e for e in self.events if e.get("ev") == kind]
-
-    @property
-    def id(self):
-        r = self.evs("ready")
-        return r[0].get("id") if r else None
-
-    def hub(self):
-        h = self.evs("hub")
-        return h[-1].get("hub") if h else None
-
-    def texts(self, room_only=True):
-        return [e.get("text") for e in self.evs("chat")
-                if not room_only or e.get("to") is None]
-
-    def rss_kb(self):
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
-
-
-def wait(cond, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
-
-
-def verdict(fails):
-    """Prints each failure and the overall word; the exit status."""
-    for f in fails:
-        print("FAIL", f)
-    print("PASS" if not fails else "FAIL")
-    return 1 if fails else 0
-
-
-def stop(nodes):
-    for n in nodes:
-        try:
-            n.send("quit")
-        except OSError:
-            pass
-    for n in nodes:
-        try:
-            n.proc.wait(timeout=3)
-        except subprocess.TimeoutExpired:
-            n.proc.kill()
 
 
 def wrong_password(o):

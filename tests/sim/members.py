@@ -15,7 +15,7 @@ Every wait is bounded; every process is stopped at the end. Exit 0 on
 pass, 1 on failure."""
 import argparse, os, random, shutil, signal, sys, tempfile, time
 
-from hostile import Node, free_port, stop, verdict, wait
+from room import Node, free_port, stop, verdict, wait
 
 
 def ids(node):
@@ -34,9 +34,13 @@ def main():
     nodes = []
     try:
         for i in range(3):
-            nodes.append(Node(o.binary, names[i], ports[i], peers(i),
-                              identity=os.path.join(keydir, str(i))))
-            time.sleep(0.2)  # a clear start order for the names
+            n = Node(o.binary, names[i], ports[i], peers(i),
+                     identity=os.path.join(keydir, str(i)))
+            nodes.append(n)
+            # a clear start order for the names: a node takes its start time
+            # before it says ready, so the next one starts after it (one
+            # that never says ready fails "the room did not form" below)
+            wait(lambda: n.ready, 3)
         if not wait(lambda: all(len(n.evs("peer_joined")) >= 2 for n in nodes) and
                     all(n.evs("hub") and n.evs("hub")[-1].get("hub") for n in nodes), 8):
             fails.append("the room did not form")

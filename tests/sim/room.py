@@ -1,10 +1,12 @@
-"""room: the processes of one lmsim run and what they said.
+"""room: lanmeet processes and what they said.
 
 Node is one `lanmeet --headless --events json` process (its command line,
-its stdin, the events its stdout gave); Room is the nodes of one run: it
-launches them (on loopback or on the simulated hosts of hosts.py), waits
-on their events under one condition, records checks and figures, measures
-elections and chat delivery, and stops every node at the end. Also the
+its stdin, the events its stdout gave), the one every harness here uses;
+Room is the nodes of one lmsim run: it launches them (on loopback or on the
+simulated hosts of hosts.py), waits on their events under one condition,
+records checks and figures, measures elections and chat delivery, and stops
+every node at the end. For nodes without a Room (hostile.py, members.py,
+trials.py): free_port, wait (on their events), stop and verdict. Also the
 event contract, the harness's exceptions and its signal state.
 Python 3 standard library only.
 """
@@ -33,6 +35,7 @@ REQUIRED = {  # the event contract (DESIGN.md section 8); "ev" and "t" always
     "error": ("code", "msg"),
 }
 STATE = {"cleaning": 0, "interrupted": False}
+CHANGED = threading.Condition()  # notified on every event of a Node without an owner (a Room)
 
 
 class Interrupted(Exception): pass  # noqa: E701  SIGINT or SIGTERM reached the harness
@@ -65,76 +68,131 @@ def find(node, text):
 
 
 class Node:
-    """One lanmeet process: its command line, its stdin, what its stdout said."""
+    """One `lanmeet --headless --events json` process: its command line, its
+    stdin, and what its stdout said. The process starts at construction.
 
-    def __init__(self, room, index, port, peers, forced=False, hostobj=None):
-        self.room, self.name, self.forced = room, f"node{index}", forced
-        self.hostobj = hostobj  # the simulated host (hosts.Host) it runs on; None on loopback
+    Every event is kept in .events (in arrival order, each with "_h", the
+    harness's time.monotonic() when its line arrived; a line that is not a
+    JSON object becomes {"ev": "BAD_JSON", "line": ...}) and, folded, in
+    .ready, .id, .port, .hub_ev, .hubs, .peers, .chats, .got, .members and
+    .errors. The reader thread holds .cond (also .lock) while it records an
+    event and notifies it after; read under it.
+
+    owner: the Room the node belongs to (lmsim): its condition, its run
+    directory for the logs (NAME.stderr.log, NAME.events.log, times from the
+    run's start), its harness log for command lines, stdin lines and signals,
+    its harness_errors. Without an owner (hostile.py, members.py, trials.py)
+    the node notifies the module's CHANGED, which wait() waits on, and keeps
+    its stderr and events (times on the monotonic clock) only when
+    LM_TRIAL_LOGS names a directory: NAME.PORT.TIME.log and .events there.
+
+    peers: ports on 127.0.0.1 (int) or "ADDR:PORT" strings, for --peer;
+    mdns: leave mDNS on (no --no-mdns); forced: --host; extra: more
+    arguments; hostobj: the simulated host (hosts.Host) it runs on, None on
+    loopback. password goes in LANMEET_PASSWORD, never on the command line.
+    stdin and stdout are text pipes in latin-1, so any byte goes through
+    (callers may write str to .proc.stdin); the events are decoded as UTF-8.
+    """
+
+    def __init__(self, binary, name, port, peers=(), password=None, identity="ephemeral",
+                 room="hostile", extra=(), mdns=False, forced=False, hostobj=None, owner=None):
+        self.name, self.room, self.forced, self.hostobj, self.owner = name, room, forced, hostobj, owner
         self.addr = hostobj.addr if hostobj else "127.0.0.1"
-        self.port_asked, self.peer_addrs = port, peers  # peers: "ADDR:PORT" for --peer
-        self.proc = self.reader = self.launched = self.exit = None
-        self.id = self.port = self.ready = self.hub_ev = self.members = None
+        self.port_asked = port
+        self.peer_addrs = [p if isinstance(p, str) else f"127.0.0.1:{p}" for p in peers]
+        self.cond = self.lock = owner.cond if owner else CHANGED
+        self.t0 = owner.t0 if owner else 0.0  # the events log's times are from here
+        self.log = owner.log if owner else (lambda msg: None)
+        self.events = []
+        self.exit = self.id = self.port = self.ready = self.hub_ev = self.members = None
         self.peers = {}  # peer id -> its latest peer_joined / peer_left event
         self.hubs, self.chats, self.errors, self.bad, self.contract = [], [], [], [], []
         self.got = Counter()  # (from, text) of group messages -> copies received
         self.eof = self.killed = self.stopped = self.quitting = False
-        self.extra = {}  # per-node figures for the report
+        self.extra = {}  # per-node figures for lmsim's report
 
-    def start(self):
-        r, o = self.room, self.room.o
-        cmd = [o.binary, "--headless", "--events", "json", "--name", self.name,
-               "--room", o.room, "--identity", "ephemeral", "--test-faults",
-               "--port", str(self.port_asked)]
-        if self.forced:
+        cmd = [binary, "--headless", "--events", "json", "--name", name, "--room", room,
+               "--identity", identity, "--port", str(port)] + list(extra)
+        if forced:
             cmd.append("--host")
-        if o.discovery == "static":
+        if not mdns:
             cmd.append("--no-mdns")
-            for p in self.peer_addrs:
-                cmd += ["--peer", p]
-        if self.hostobj:
-            cmd = self.hostobj.wrap(cmd)
-        r.log(f"start {self.name}: {' '.join(cmd)}")
-        self.errf = open(os.path.join(r.dir, self.name + ".stderr.log"), "wb")
-        self.evf = open(os.path.join(r.dir, self.name + ".events.log"), "w", encoding="utf-8")
+        for p in self.peer_addrs:
+            cmd += ["--peer", p]
+        if hostobj:
+            cmd = hostobj.wrap(cmd)
+        env = dict(os.environ)
+        env.pop("LANMEET_PASSWORD", None)
+        if password:
+            env["LANMEET_PASSWORD"] = password  # not on the command line
+        self.log(f"start {name}: {' '.join(cmd)}")
+        self.errpath = self.errf = self.evf = None
+        base = None
+        if owner:
+            base = os.path.join(owner.dir, name)
+            self.errpath, evpath = base + ".stderr.log", base + ".events.log"
+        elif os.environ.get("LM_TRIAL_LOGS"):  # a directory: keep stderr and events there
+            logs = os.environ["LM_TRIAL_LOGS"]
+            os.makedirs(logs, exist_ok=True)
+            base = os.path.join(logs, f"{name}.{port}.{time.monotonic():.3f}")
+            self.errpath, evpath = base + ".log", base + ".events"
+        if base:
+            self.errf = open(self.errpath, "wb")
+            self.evf = open(evpath, "w", encoding="utf-8")
         self.launched = time.monotonic()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.errf, cwd=r.dir, start_new_session=True,
-                                     preexec_fn=lmhosts.child_setup)
-        self.reader = threading.Thread(target=self._read, name=self.name, daemon=True)
+        try:
+            self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self.errf or subprocess.DEVNULL, text=True,
+                                         encoding="latin-1", env=env,
+                                         cwd=owner.dir if owner else None,
+                                         start_new_session=True, preexec_fn=lmhosts.child_setup)
+        finally:
+            if self.errf:
+                self.errf.close()  # the child has its own copy
+        self.reader = threading.Thread(target=self._read, name=name, daemon=True)
         self.reader.start()
 
     def _read(self):
-        r = self.room
-        for raw in self.proc.stdout:
+        for line in self.proc.stdout:
             h = time.monotonic()
-            line = raw.decode("utf-8", "replace").rstrip("\r\n")
-            if not line.strip():
-                continue
-            with r.cond:
-                self.evf.write(f"{h - r.t0:9.3f} {line}\n")
+            # the pipe is read as latin-1 so any byte gets through; the
+            # events themselves are UTF-8
+            line = line.encode("latin-1").decode("utf-8", "replace").rstrip("\r\n")
+            with self.cond:
+                if self.evf:
+                    self.evf.write(f"{h - self.t0:9.3f} {line}\n")
+                    self.evf.flush()
                 try:
                     ev = json.loads(line)
                     if not isinstance(ev, dict):
                         raise ValueError("not a JSON object")
                 except ValueError as e:
-                    self.bad.append(line[:200])
-                    r.harness_errors.append(f"{self.name}: bad stdout line {line[:120]!r}: {e}")
-                    continue
+                    ev = {"ev": "BAD_JSON", "line": line}
+                    if line.strip():
+                        self.bad.append(line[:200])
+                        if self.owner:
+                            self.owner.harness_errors.append(
+                                f"{self.name}: bad stdout line {line[:120]!r}: {e}")
                 ev["_h"] = h
+                self.events.append(ev)
                 self._apply(ev)
-                r.cond.notify_all()
-        with r.cond:
+                self.cond.notify_all()
+        with self.cond:
             self.eof = True
-            r.cond.notify_all()
+            if self.evf:
+                self.evf.close()
+            self.cond.notify_all()
 
     def _apply(self, ev):
         kind = ev.get("ev")
+        if kind == "BAD_JSON":
+            return
         miss = [f for f in ("ev", "t") + REQUIRED.get(kind, ()) if f not in ev]
         if miss:
             self.contract.append(f"{kind} event without {','.join(miss)}")
         if kind == "ready":
             self.ready, self.id, self.port = ev, ev.get("id"), ev.get("port")
-            for f, want in (("name", self.name), ("room", self.room.o.room)):
+            for f, want in (("name", self.name), ("room", self.room)):
                 if ev.get(f) != want:
                     self.contract.append(f"ready: {f}={ev.get(f)!r}, expected {want!r}")
             if self.port_asked and self.port != self.port_asked:
@@ -153,6 +211,22 @@ class Node:
         elif kind == "error":
             self.errors.append(ev)
 
+    # ---- what it said
+    def evs(self, kind):
+        """Its events of this kind, in order."""
+        with self.lock:
+            return [e for e in self.events if e.get("ev") == kind]
+
+    def hub(self):
+        """The hub its latest hub event names."""
+        with self.lock:
+            return self.hub_ev.get("hub") if self.hub_ev else None
+
+    def texts(self, room_only=True):
+        """The texts of the chat it received (room_only: group chat only)."""
+        with self.lock:
+            return [e.get("text") for e in self.chats if not room_only or e.get("to") is None]
+
     @property
     def live(self):
         return self.ready is not None and not (self.eof or self.killed or self.stopped)
@@ -160,32 +234,91 @@ class Node:
     def linked(self):
         return {i for i, e in self.peers.items() if e.get("ev") == "peer_joined"}
 
+    # ---- driving it
     def send(self, line):
-        if self.proc is None or self.proc.poll() is not None:
+        """One line on its stdin; False if it has exited or the pipe is gone."""
+        if self.proc.poll() is not None:
             return False
         try:
-            self.proc.stdin.write((line + "\n").encode())
-            self.proc.stdin.flush()
+            self.proc.stdin.flush()  # what a caller wrote to .proc.stdin goes first
+            self.proc.stdin.buffer.write((line + "\n").encode("utf-8"))
+            self.proc.stdin.buffer.flush()
         except OSError:
             return False
-        self.room.log(f"{self.name} <- {line}")
+        self.log(f"{self.name} <- {line}")
         return True
 
     def signal(self, sig):
         os.kill(self.proc.pid, sig)
         self.killed = self.killed or sig == signal.SIGKILL
         self.stopped = sig == signal.SIGSTOP or (self.stopped and sig != signal.SIGCONT)
-        self.room.log(f"{signal.Signals(sig).name} {self.name} (pid {self.proc.pid})")
+        self.log(f"{signal.Signals(sig).name} {self.name} (pid {self.proc.pid})")
         return time.monotonic()
 
+    # ---- what the kernel says of it
     def cpu_ticks(self):
         with open(f"/proc/{self.proc.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])  # utime + stime
 
+    def rss_kb(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
     def stderr_tail(self, lines=3):
-        with open(os.path.join(self.room.dir, self.name + ".stderr.log"), "rb") as f:
+        if not self.errpath:
+            return ""
+        with open(self.errpath, "rb") as f:
             return " | ".join(f.read()[-2000:].decode("utf-8", "replace").splitlines()[-lines:])
+
+
+# ---- nodes without a Room: hostile.py, members.py, trials.py
+POLL = 0.05  # wait() looks again at least this often: some conditions are no event
+
+
+def free_port():
+    """A UDP port free on 127.0.0.1 right now."""
+    return free_udp_ports(1)[0]
+
+
+def wait(cond, timeout):
+    """cond() until true (True) or timeout (cond()'s last value). It is
+    evaluated under CHANGED, each time a node without an owner has an event
+    and at least every POLL s."""
+    end = time.monotonic() + timeout
+    with CHANGED:
+        while True:
+            if cond():
+                return True
+            left = end - time.monotonic()
+            if left <= 0:
+                return cond()
+            CHANGED.wait(min(left, POLL))
+
+
+def verdict(fails):
+    """Prints each failure and the overall word; the exit status."""
+    for f in fails:
+        print("FAIL", f)
+    print("PASS" if not fails else "FAIL")
+    return 1 if fails else 0
+
+
+def stop(nodes):
+    """quit on every node's stdin; SIGKILL what is left after 3 s."""
+    for n in nodes:
+        try:
+            n.send("quit")
+        except OSError:
+            pass
+    for n in nodes:
+        try:
+            n.proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            n.proc.kill()
 
 
 class Room:
@@ -240,7 +373,7 @@ class Room:
 
     def launch(self, count, host=False):
         """Start count more nodes at once; wait for their ready events."""
-        new = []
+        new, o = [], self.o
         for _ in range(count):
             i, port, peers, hostobj = len(self.nodes), 0, [], None
             if self.lan:
@@ -252,9 +385,9 @@ class Room:
                     self.ports += [p for p in free_udp_ports(1) if p not in self.ports]
                 port = self.ports[i]
                 peers = [f"127.0.0.1:{p}" for j, p in enumerate(self.ports) if j != i]
-            n = Node(self, i, port, peers, host, hostobj)
+            n = Node(o.binary, f"node{i}", port, peers, room=o.room, extra=["--test-faults"],
+                     mdns=o.discovery != "static", forced=host, hostobj=hostobj, owner=self)
             self.nodes.append(n)
-            n.start()
             new.append(n)
         ok = self.wait(lambda: all(n.ready for n in new), READY_TIMEOUT)
         names = ",".join(n.name for n in new)

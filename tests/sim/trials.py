@@ -31,7 +31,7 @@ or FAIL. Loopback only; every wait is bounded; every process is stopped at
 the end. Exit 0 on pass, 1 on failure."""
 import argparse, os, shutil, signal, subprocess, sys, tempfile, threading, time
 
-from hostile import Node, free_port, stop, verdict, wait
+from room import Node, free_port, stop, verdict, wait
 
 
 def ports(k):
