@@ -1,12 +1,13 @@
-/* cuts.c - who cannot reach whom, told to the person, and the hub handed
- * to the member that reaches the most (the pure part is reach.c).
+/* cuts.c - who cannot reach whom, told to the person; the room service
+ * hands the hub to the member that reaches the most (the pure part is
+ * reach.c).
  *
  * Each member's PEERS list is kept on its link. When a list or a link
  * changes, the view is judged again; a cut pair starts its clock, is told
  * (error "unreachable") once it has lasted LM_CUT_STABLE_US, and is told
- * healed ("reachable") when it goes. A hub with a lasting cut hands the hub
- * to a member that reaches strictly more of the room (STATE with
- * LM_STATE_HANDOVER; the receiver's election claims a new term).
+ * healed ("reachable") when it goes. While a cut lasts, the room service
+ * asks cuts_successor for a member that reaches strictly more of the room
+ * and hands it the hub.
  */
 #include <stdio.h>
 
@@ -28,7 +29,7 @@ static size_t reach_view(lm_node *n, lm_reach_peer *peers)
     size_t np = 0;
     for (size_t i = 0; i < LM_MAX_LINKS; i++) {
         lm_link *l = &n->links[i];
-        if (l->used && l->hello_ok && !l->silent && np < LM_MAX_LINKS)
+        if (link_is_member(l) && np < LM_MAX_LINKS)
             peers[np++] = (lm_reach_peer){l->id, l->reports, l->nreports};
     }
     return np;
@@ -105,42 +106,33 @@ static void reach_update(lm_node *n, int64_t now, const lm_reach_view *v)
     }
 }
 
-/* Tells lasting cuts, and a hub that some member cannot reach hands the
- * hub to the member that reaches the most (chat flows member -> hub ->
- * all, so that one gets everybody's words to everybody). */
+/* Tells lasting cuts. */
 void cuts_tick(lm_node *n, int64_t now)
 {
-    lm_reach_peer peers[LM_MAX_LINKS];
-    lm_reach_view v = {n->id, peers, 0};
-    bool viewed = n->reach_dirty;
-    if (viewed) {
-        v.npeers = reach_view(n, peers);
+    if (n->reach_dirty) {
+        lm_reach_peer peers[LM_MAX_LINKS];
+        lm_reach_view v = {n->id, peers, reach_view(n, peers)};
         n->reach_dirty = false;
         reach_update(n, now, &v);
     }
-    bool lasting = false;
+    n->cut_lasting = false;
     for (size_t i = 0; i < n->ncuts; i++) {
         if (now - n->cuts[i].since_us < LM_CUT_STABLE_US)
             continue;
-        lasting = true;
+        n->cut_lasting = true;
         if (!n->cuts[i].told) {
             n->cuts[i].told = true;
             tell_cut(n, n->cuts[i].a, n->cuts[i].b, true);
         }
     }
-    if (!lasting || n->st.hub != n->id || n->cfg.force_host ||
-        now < n->stall_until_us ||
-        (n->handed_us && now - n->handed_us < LM_HANDOVER_US))
-        return;
-    if (!viewed)
-        v.npeers = reach_view(n, peers);
+}
+
+uint64_t cuts_successor(lm_node *n, size_t *theirs, size_t *ours)
+{
+    lm_reach_peer peers[LM_MAX_LINKS];
+    lm_reach_view v = {n->id, peers, reach_view(n, peers)};
     uint64_t succ = lm_reach_successor(&v);
-    lm_link *l = succ ? link_by_id(n, succ) : NULL;
-    if (!l)
-        return;
-    n->handed_us = now;
-    node_log(n, "%s reaches more of the room than we do (%zu of us against "
-             "%zu): handing it the hub", l->display, lm_reach_of(&v, succ),
-             lm_reach_of(&v, n->id));
-    room_send_state(n, l, LM_STATE_HANDOVER);
+    *theirs = succ ? lm_reach_of(&v, succ) : 0;
+    *ours = lm_reach_of(&v, n->id);
+    return succ;
 }

@@ -284,12 +284,3 @@ lm_elect_state lm_election_decide(const lm_elect_input *in, int *note)
         out.hub_run = 0;
     return out;
 }
-
-const char *lm_election_role(const lm_elect_state *st, uint64_t id)
-{
-    if (st && id != 0 && id == st->hub)
-        return "hub";
-    if (st && id != 0 && id == st->deputy)
-        return "deputy";
-    return "member";
-}

@@ -57,7 +57,5 @@ enum lm_elect_note {
  * lm_elect_note the caller should tell the user about. */
 lm_elect_state lm_election_decide(const lm_elect_input *in, int *note);
 
-/* "hub", "deputy" or "member" for id under st. */
-const char *lm_election_role(const lm_elect_state *st, uint64_t id);
 
 #endif

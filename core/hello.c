@@ -27,14 +27,17 @@ static size_t member_count(lm_node *n)
 {
     size_t c = 0;
     for (size_t i = 0; i < LM_MAX_LINKS; i++)
-        c += n->links[i].used && n->links[i].hello_ok;
+        c += link_is_member(&n->links[i]);
     return c;
 }
 
 static int send_bytes(lm_link *l, uint8_t channel, const uint8_t *buf,
-                      size_t len)
+                      size_t len, unsigned flags)
 {
-    ENetPacket *p = enet_packet_create(buf, len, ENET_PACKET_FLAG_RELIABLE);
+    ENetPacket *p = enet_packet_create(buf, len,
+                                       flags & LM_SEND_UNRELIABLE
+                                           ? ENET_PACKET_FLAG_UNSEQUENCED
+                                           : ENET_PACKET_FLAG_RELIABLE);
     if (!p)
         return LM_ENOMEM;
     if (enet_peer_send(l->peer, channel, p) < 0) {
@@ -54,28 +57,38 @@ static int send_plain(lm_node *n, lm_link *l, const lm_msg *m)
                  lm_strerror(len));
         return len;
     }
-    return send_bytes(l, LM_CH_CONTROL, buf, (size_t)len);
+    return send_bytes(l, LM_CH_CONTROL, buf, (size_t)len, 0);
+}
+
+int link_send_bytes(lm_node *n, lm_link *l, uint8_t channel,
+                    const uint8_t *plain, size_t len, unsigned flags)
+{
+    (void)n;
+    if (!l->peer || !l->keyed || channel >= LM_CH_COUNT)
+        return LM_EIO; /* an orphan, or keys not agreed yet */
+    if (len == 0 || len > LM_WIRE_MAX)
+        return LM_ETOOBIG;
+    uint8_t sealed[1 + LM_WIRE_MAX + LM_SEAL_OVERHEAD];
+    sealed[0] = LM_MSG_SEALED;
+    int slen = lm_session_seal(&l->sess[channel], channel, plain, len,
+                               sealed + 1, sizeof sealed - 1);
+    if (slen < 0)
+        return slen;
+    return send_bytes(l, channel, sealed, 1 + (size_t)slen, flags);
 }
 
 int link_send(lm_node *n, lm_link *l, uint8_t channel, const lm_msg *m)
 {
-    if (!l->peer || !l->keyed || channel >= LM_CH_COUNT)
-        return LM_EIO; /* an orphan, or keys not agreed yet */
     uint8_t plain[LM_WIRE_MAX];
-    uint8_t sealed[1 + LM_WIRE_MAX + LM_SEAL_OVERHEAD];
     int len = lm_wire_encode(m, plain, sizeof plain);
     if (len < 0) {
         node_log(n, "cannot encode %s: %s", lm_wire_type_name(m->type),
                  lm_strerror(len));
         return len;
     }
-    sealed[0] = LM_MSG_SEALED;
-    int slen = lm_session_seal(&l->sess[channel], channel, plain, (size_t)len,
-                               sealed + 1, sizeof sealed - 1);
+    int rc = link_send_bytes(n, l, channel, plain, (size_t)len, 0);
     lm_secure_wipe(plain, (size_t)len);
-    if (slen < 0)
-        return slen;
-    return send_bytes(l, channel, sealed, 1 + (size_t)slen);
+    return rc;
 }
 
 static void send_hello(lm_node *n, lm_link *l)
@@ -439,24 +452,24 @@ static void on_intro(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
         l->nreports = old->nreports;
         old->hello_ok = false;
         link_close(n, old, LM_BYE_DUP);
-        /* our STATE too: a deputy that never hears it is deputy holds
-         * the room's chat back */
-        room_send_state(n, l, 0);
-        /* what went out on the old link may have been dropped at the other
-         * end: meet the hub again over this one */
-        room_on_relink(n, l->id);
         link_send_peers(n); /* our list may have been lost with the old link */
-        room_on_member_change(n);
+        n->reach_dirty = true;
+        /* what went out on the old link may have been dropped at the other
+         * end: the services send it again (the room its STATE, chat what
+         * the deputy lacks and its sync request) */
+        lm_member who;
+        mesh_member_of(l, &who);
+        mesh_member_changed(n, &who, LM_MEMBER_RELINKED);
         return;
     }
-    /* our intro may be older than our state: a change made while theirs
-     * was on its way reached every member but them */
-    room_send_state(n, l, 0);
     link_update_names(n);
     link_emit_peer(n, l, LM_EV_PEER_JOINED, NULL);
     node_log(n, "%s joined from %s", l->display, addr);
     link_send_peers(n);
-    room_on_member_change(n);
+    n->reach_dirty = true;
+    lm_member who;
+    mesh_member_of(l, &who);
+    mesh_member_changed(n, &who, LM_MEMBER_JOINED);
 }
 
 static void on_reject(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
@@ -468,7 +481,7 @@ static void on_reject(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
                    m->u.reject.reason);
     else
         node_log(n, "the node at %s refused us: %s", addr, m->u.reject.reason);
-    bool member = l->hello_ok && !l->silent;
+    bool member = link_is_member(l);
     if (code == LM_REJECT_FULL && !member)
         full_room(n, n->cfg.room_cap ? n->cfg.room_cap : LM_MAX_PEERS);
     if (member)
@@ -509,8 +522,8 @@ static void replay_early(lm_node *n, lm_link *l)
 
 /* Counts a bad message; says so the first time and cuts the link at the
  * limit (or at once before the link is a member). */
-static void bad_message(lm_node *n, lm_link *l, uint8_t channel, int rc,
-                        const char *addr)
+void hello_bad_message(lm_node *n, lm_link *l, uint8_t channel, int rc,
+                       const char *addr)
 {
     n->bad_msgs++;
     if (++l->bad == 1 || l->bad == LM_BAD_LIMIT)
@@ -531,47 +544,22 @@ static void on_plain(lm_node *n, lm_link *l, uint8_t channel,
     if (rc == LM_EVERSION) {
         on_version(n, l, &m, addr);
     } else if (rc < 0) {
-        bad_message(n, l, channel, rc, addr);
+        hello_bad_message(n, l, channel, rc, addr);
     } else if (m.type == LM_MSG_HELLO && channel == LM_CH_CONTROL) {
         on_hello(n, l, &m, addr);
     } else if (m.type == LM_MSG_REJECT && !l->keyed) {
         on_reject(n, l, &m, addr);
     } else {
-        bad_message(n, l, channel, LM_EPROTO, addr); /* must be sealed */
+        hello_bad_message(n, l, channel, LM_EPROTO, addr); /* must be sealed */
     }
 }
 
-/* Each message type travels on one channel; anything else is refused, so
- * a peer cannot push control traffic through a media lane's limits. */
-static uint8_t channel_of(uint8_t type)
+/* The types the mesh itself reads; the rest belong to services. */
+static bool is_mesh_type(uint8_t type)
 {
-    switch (type) {
-    case LM_MSG_CHAT_SUBMIT:
-    case LM_MSG_CHAT:
-    case LM_MSG_CHAT_ACK:
-    case LM_MSG_SYNC_REQ:
-    case LM_MSG_SYNC_START:
-    case LM_MSG_DM:
-        return LM_CH_CHAT;
-    default:
-        return LM_CH_CONTROL;
-    }
-}
-
-/* A peer's chat within its allowance; a flood is dropped and, past a
- * limit, cut off and reported. */
-static bool within_rate(lm_node *n, lm_link *l, const char *addr)
-{
-    if (lm_bucket_take(&l->chat_rate, lm_mono_us(), LM_CHAT_RATE,
-                       LM_CHAT_BURST))
-        return true;
-    if (++l->flooded == LM_FLOOD_LIMIT) {
-        node_error(n, "flood", "%s at %s sent chat faster than %.0f messages "
-                   "a second for too long; disconnected", l->display, addr,
-                   LM_CHAT_RATE);
-        link_expel(n, l, "flood");
-    }
-    return false;
+    return type == LM_MSG_HELLO || type == LM_MSG_REJECT ||
+           type == LM_MSG_PEERS || type == LM_MSG_INTRO ||
+           type == LM_MSG_SEALED;
 }
 
 static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
@@ -580,7 +568,7 @@ static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
     lm_msg m; /* not static: replay_early re-enters on_sealed */
     uint8_t plain[LM_WIRE_MAX];
     if (channel >= LM_CH_COUNT) {
-        bad_message(n, l, channel, LM_EPROTO, addr);
+        hello_bad_message(n, l, channel, LM_EPROTO, addr);
         return;
     }
     if (!l->hello_ok && channel != LM_CH_CONTROL) {
@@ -590,11 +578,11 @@ static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
         if (l->nearly < LM_EARLY_MAX)
             hold_early(n, l, channel, data, len);
         else
-            bad_message(n, l, channel, LM_EPROTO, addr);
+            hello_bad_message(n, l, channel, LM_EPROTO, addr);
         return;
     }
     if (!l->keyed) { /* sealed before the hello on the hello's channel */
-        bad_message(n, l, channel, LM_EPROTO, addr);
+        hello_bad_message(n, l, channel, LM_EPROTO, addr);
         return;
     }
     int rc = lm_session_open(&l->sess[channel], channel, data + 1, len - 1,
@@ -610,17 +598,20 @@ static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
         return;
     }
     if (rc < 0) {
-        bad_message(n, l, channel, rc, addr);
+        hello_bad_message(n, l, channel, rc, addr);
+        return;
+    }
+    if (l->hello_ok && rc > 0 && !is_mesh_type(plain[0])) {
+        /* a service's message: it decodes it itself */
+        if (!mesh_dispatch(n, l, channel, plain, (size_t)rc, addr))
+            n->unknown_msgs++; /* a newer peer's extension: ignore it */
+        lm_secure_wipe(plain, (size_t)rc);
         return;
     }
     int drc = lm_wire_decode(plain, (size_t)rc, &m);
     lm_secure_wipe(plain, (size_t)rc);
-    if (drc == LM_EUNKNOWN && l->hello_ok) {
-        n->unknown_msgs++; /* a newer peer's extension: ignore it */
-        return;
-    }
     if (drc < 0 || m.type == LM_MSG_HELLO) {
-        bad_message(n, l, channel, drc < 0 ? drc : LM_EPROTO, addr);
+        hello_bad_message(n, l, channel, drc < 0 ? drc : LM_EPROTO, addr);
         return;
     }
     if (!l->hello_ok) { /* on the control channel: the intro comes first */
@@ -631,12 +622,12 @@ static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
         } else if (m.type == LM_MSG_REJECT) {
             on_reject(n, l, &m, addr);
         } else {
-            bad_message(n, l, channel, LM_EPROTO, addr); /* before the intro */
+            hello_bad_message(n, l, channel, LM_EPROTO, addr); /* before the intro */
         }
         return;
     }
-    if (channel_of(m.type) != channel) {
-        bad_message(n, l, channel, LM_EPROTO, addr); /* wrong lane */
+    if (channel != LM_CH_CONTROL) {
+        hello_bad_message(n, l, channel, LM_EPROTO, addr); /* wrong lane */
         return;
     }
     switch (m.type) {
@@ -652,14 +643,8 @@ static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
                           m.u.peers.peer[i].port, LM_HINT_GOSSIP);
         cuts_on_peers(n, l, &m);
         break;
-    case LM_MSG_CHAT_SUBMIT:
-    case LM_MSG_DM:
-        if (!within_rate(n, l, addr))
-            break;
-        room_on_message(n, l, &m);
-        break;
     default:
-        room_on_message(n, l, &m);
+        break;
     }
 }
 

@@ -28,10 +28,11 @@ static uint32_t peer_ipv4(const ENetPeer *p)
     return ENET_NET_TO_HOST_32(p->address.host);
 }
 
+/* The member with this id (link_is_member), NULL when none. */
 lm_link *link_by_id(lm_node *n, uint64_t id)
 {
     for (size_t i = 0; i < LM_MAX_LINKS; i++)
-        if (n->links[i].used && n->links[i].hello_ok && n->links[i].id == id)
+        if (link_is_member(&n->links[i]) && n->links[i].id == id)
             return &n->links[i];
     return NULL;
 }
@@ -115,7 +116,7 @@ void link_update_names(lm_node *n)
     who[k++] = NULL; /* ourselves */
     for (size_t i = 0; i < LM_MAX_LINKS; i++) {
         lm_link *l = &n->links[i];
-        if (l->used && l->hello_ok) {
+        if (link_is_member(l)) {
             in[k] = (lm_name_in){l->name, l->start_ms, l->id};
             who[k++] = l;
         }
@@ -271,23 +272,26 @@ void link_emit_peer(lm_node *n, lm_link *l, lm_event_type type,
     node_emit(n, ev);
 }
 
-/* A member is gone: tell the room, free the slot, re-elect. */
+/* A member is gone: tell the room, free the slot, tell the services. */
 static void member_left(lm_node *n, lm_link *l, const char *reason)
 {
+    lm_member m;
+    mesh_member_of(l, &m);
     l->hello_ok = false;
     link_emit_peer(n, l, LM_EV_PEER_LEFT, reason);
     node_log(n, "%s left (%s)", l->display, reason);
-    room_on_peer_gone(n, l->id);
     link_release(l);
     link_update_names(n);
     link_send_peers(n); /* who is left, for everyone's view of the cuts */
-    room_on_member_change(n);
+    n->reach_dirty = true;
+    mesh_member_changed(n, &m, LM_MEMBER_LEFT);
 }
 
 void link_expel(lm_node *n, lm_link *l, const char *reason)
 {
-    bool member = l->hello_ok && !l->silent;
-    uint64_t id = l->id;
+    bool member = link_is_member(l);
+    lm_member m;
+    mesh_member_of(l, &m);
     if (member) {
         l->hello_ok = false;
         link_emit_peer(n, l, LM_EV_PEER_LEFT, reason);
@@ -295,10 +299,10 @@ void link_expel(lm_node *n, lm_link *l, const char *reason)
     }
     link_close(n, l, LM_BYE_REJECT); /* may free l */
     if (member) {
-        room_on_peer_gone(n, id);
         link_update_names(n);
         link_send_peers(n);
-        room_on_member_change(n);
+        n->reach_dirty = true;
+        mesh_member_changed(n, &m, LM_MEMBER_LEFT);
     }
 }
 
@@ -308,7 +312,7 @@ void link_on_disconnect(lm_node *n, ENetPeer *peer, uint32_t data)
     peer->data = NULL;
     if (!l)
         return;
-    bool member = l->hello_ok && !l->silent;
+    bool member = link_is_member(l);
     if (member && data == LM_BYE_DUP) {
         /* the other end keeps another link with us, whose hello may still
          * be on its way here: stay in the room a moment rather than flap */
@@ -327,7 +331,7 @@ void link_send_peers(lm_node *n)
     lm_msg m = {.type = LM_MSG_PEERS};
     for (size_t i = 0; i < LM_MAX_LINKS && m.u.peers.n < LM_MAX_PEERS; i++) {
         lm_link *l = &n->links[i];
-        if (l->used && l->hello_ok) {
+        if (link_is_member(l)) {
             lm_peer_addr *pa = &m.u.peers.peer[m.u.peers.n++];
             pa->id = l->id;
             pa->ipv4 = l->ipv4;
@@ -335,7 +339,7 @@ void link_send_peers(lm_node *n)
         }
     }
     for (size_t i = 0; i < LM_MAX_LINKS; i++)
-        if (n->links[i].used && n->links[i].hello_ok)
+        if (link_is_member(&n->links[i]))
             link_send(n, &n->links[i], LM_CH_CONTROL, &m);
 }
 

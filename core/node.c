@@ -248,17 +248,15 @@ lm_node *lm_node_new(const lm_node_config *cfg, int *err)
     n->drop = cfg->test_drop;
     n->start_ms = lm_utc_ms();
     n->start_us = lm_mono_us();
-    /* message ids must differ from every earlier run's under the same
-     * identity, or the hub takes a restarted node's words for repeats */
+    /* a run names this start of the node: message ids and hub claims
+     * carry it, so nothing is taken for an earlier run's */
     do
         n->run = (uint32_t)(rng_next(&n->rng) >> 32);
     while (n->run == 0);
-    n->next_msgid = (uint64_t)n->run << 32 | 1;
     n->cmds = lm_queue_new(LM_CMD_QUEUE);
     n->hints_q = lm_queue_new(LM_HINT_QUEUE);
     n->events = lm_queue_new(LM_EVENT_QUEUE);
-    n->log = lm_chatlog_new(LM_CHATLOG_CAP, room_deliver, n);
-    if (!n->cmds || !n->hints_q || !n->events || !n->log || krc < 0) {
+    if (!n->cmds || !n->hints_q || !n->events || krc < 0) {
         *err = LM_ENOMEM;
         lm_node_free(n);
         return NULL;
@@ -284,10 +282,9 @@ static void cmd_free(void *p)
     lm_cmd *c = p;
     if (!c)
         return;
+    if (c->drop)
+        c->drop(c->arg);
     free(c->text);
-    for (size_t i = 0; i < c->nto; i++)
-        free(c->to[i]);
-    free(c->to);
     free(c);
 }
 
@@ -315,8 +312,7 @@ void lm_node_free(lm_node *n)
             link_release(&n->links[i]);
     if (n->host)
         enet_host_destroy(n->host);
-    room_free(n);
-    lm_chatlog_free(n->log);
+    mesh_free(n);
     lm_queue_free(n->cmds, cmd_free);
     lm_queue_free(n->hints_q, cmd_free);
     lm_secure_wipe(n->room_key, sizeof n->room_key);
@@ -380,33 +376,25 @@ static lm_cmd *cmd_new(lm_cmd_type type, const char *text)
     return c;
 }
 
-int lm_node_say(lm_node *n, const char *text)
+int lm_mesh_post(lm_node *n, void (*fn)(void *svc, void *arg), void *svc,
+                 void *arg, void (*drop)(void *arg))
 {
-    return post(n, cmd_new(LM_CMD_SAY, text));
-}
-
-int lm_node_dm(lm_node *n, const char *const *to, size_t nto,
-               const char *text)
-{
-    if (nto == 0 || nto > LM_MAX_PEERS)
-        return LM_EINVAL;
-    lm_cmd *c = cmd_new(LM_CMD_DM, text);
-    if (!c)
+    lm_cmd *c = cmd_new(LM_CMD_CALL, NULL);
+    if (!c) {
+        if (drop)
+            drop(arg);
         return LM_ENOMEM;
-    c->to = calloc(nto, sizeof *c->to);
-    if (!c->to) {
+    }
+    c->fn = fn;
+    c->svc = svc;
+    c->arg = arg;
+    c->drop = drop;
+    int rc = lm_queue_push(n->cmds, c);
+    if (rc < 0) { /* the caller keeps arg, to post again */
+        c->drop = NULL;
         cmd_free(c);
-        return LM_ENOMEM;
     }
-    for (size_t i = 0; i < nto; i++) {
-        c->to[i] = strdup(to[i]);
-        c->nto++;
-        if (!c->to[i]) {
-            cmd_free(c);
-            return LM_ENOMEM;
-        }
-    }
-    return post(n, c);
+    return rc;
 }
 
 int lm_node_who(lm_node *n)
@@ -468,9 +456,8 @@ int lm_node_test_block(lm_node *n, uint32_t ipv4, uint16_t port, bool block)
 static void run_command(lm_node *n, lm_cmd *c)
 {
     switch (c->type) {
-    case LM_CMD_SAY: room_say(n, c->text); break;
-    case LM_CMD_DM: room_dm(n, c->to, c->nto, c->text); break;
-    case LM_CMD_WHO: room_who(n); break;
+    case LM_CMD_CALL: c->fn(c->svc, c->arg); break;
+    case LM_CMD_WHO: mesh_who(n); break;
     case LM_CMD_HINT:
         link_hint(n, c->id, c->ipv4, c->port,
                   c->id ? LM_HINT_DISCOVERY : LM_HINT_STATIC);
@@ -570,8 +557,12 @@ static void say_goodbye(lm_node *n)
 static void notice_stall(lm_node *n, int64_t *last_turn)
 {
     int64_t now = lm_mono_us();
-    if (now - *last_turn > LM_STALL_US)
-        room_on_stall(n, now, now - *last_turn);
+    if (now - *last_turn > LM_STALL_US) {
+        node_log(n, "this node did not run for %.1f s; its links will drop "
+                 "and come back, and the room's hub is kept",
+                 (double)(now - *last_turn) / 1e6);
+        n->stall_until_us = now + LM_STALL_GRACE_US;
+    }
     *last_turn = now;
 }
 
@@ -582,17 +573,21 @@ static void *net_main(void *arg)
     emit_ready(n);
     node_log(n, "id %016" PRIx64 " room '%s' port %u", n->id, n->room,
              n->port);
-    int64_t next_tick = lm_mono_us(), last_turn = next_tick;
+    int64_t next_tick = lm_mono_us(), last_turn = next_tick, due = 0;
     while (!atomic_load(&n->stop)) {
         notice_stall(n, &last_turn); /* before the timers run */
         int64_t now = lm_mono_us();
         if (now >= next_tick) {
             link_tick(n, now);
             cuts_tick(n, now);
-            room_tick(n, now);
             next_tick = now + LM_TICK_US;
         }
-        int wait_ms = (int)((next_tick - now + 999) / 1000);
+        due = mesh_tick(n, now);
+        /* sleep until the earliest deadline: ours or a service's */
+        int64_t wake = due && due < next_tick ? due : next_tick;
+        int wait_ms = (int)((wake - now + 999) / 1000);
+        if (wait_ms < 0)
+            wait_ms = 0;
         if (wait_ms > LM_POLL_MAX_MS)
             wait_ms = LM_POLL_MAX_MS;
         struct pollfd pfd[3] = {

@@ -115,12 +115,9 @@ int lm_node_forget_peer(lm_node *n, uint64_t id);
 /* Commands; thread-safe, answered by events. Each returns 0, or LM_EFULL
  * when the command queue is full: nothing was posted, and the caller keeps
  * the command and posts it again once lm_node_cmd_fd() is readable (so a
- * burst is slowed down, never lost). */
-int lm_node_say(lm_node *n, const char *text);
-/* to: display names or ids; text is copied. */
-int lm_node_dm(lm_node *n, const char *const *to, size_t nto,
-               const char *text);
-int lm_node_who(lm_node *n);
+ * burst is slowed down, never lost). The services attached to the node
+ * (chat.h, ...) have their own commands, through the same queue. */
+int lm_node_who(lm_node *n); /* answered by a members event */
 /* A front end's own error (bad command, discovery trouble), delivered as an
  * error event in order with the node's own events. */
 int lm_node_post_error(lm_node *n, const char *code, const char *msg);

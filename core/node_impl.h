@@ -1,8 +1,9 @@
-/* node_impl.h - the node's private state, shared by node.c (API, thread,
- * ENet loop), link.c (mesh: dialling, hello, peer lists), room.c
- * (election and chat) and cuts.c (who cannot reach whom). Everything here belongs to the net thread once
- * lm_node_start() has run; other threads reach it only through the
- * command queue. */
+/* node_impl.h - the node's private state, shared by the files of the mesh
+ * only: node.c (API, thread, ENet loop), link.c (dialling, peer lists),
+ * hello.c (the handshake and the seal), cuts.c (who cannot reach whom)
+ * and mesh.c (what services see, mesh.h). Services never include it.
+ * Everything here belongs to the net thread once lm_node_start() has run;
+ * other threads reach it only through the command queue. */
 #ifndef LM_NODE_IMPL_H
 #define LM_NODE_IMPL_H
 
@@ -10,17 +11,13 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "bucket.h"
-#include "chatlog.h"
 #include "crypto.h"
-#include "election.h"
+#include "mesh/mesh.h"
 #include "node.h"
 #include "queue.h"
 
 #define LM_MAX_LINKS (2 * LM_MAX_PEERS) /* room for links still saying hello */
 #define LM_MAX_HINTS 128
-#define LM_MAX_GONE 64
-#define LM_MAX_PENDING 256 /* own group messages not yet seen ordered */
 #define LM_MAX_BLOCKS 64
 
 /* Liveness tuned for a LAN (DESIGN.md 10): ping every 200 ms, give up on a
@@ -35,13 +32,10 @@
 #define LM_TIMEOUT_LIMIT 16  /* retry doublings before the minimum applies */
 #define LM_INITIAL_RTT_MS 30 /* a LAN's round trip, generously */
 
-#define LM_CLAIM_GRACE_US 1500000 /* a new node listens before electing */
-#define LM_UNKNOWN_HUB_US 3000000 /* a hub nobody can reach counts as gone */
 /* Two members that cannot reach each other (reach.h) are told once the cut
  * has lasted this long: links come up one by one, so a joining node is a
- * "cut" for a moment. A hub hands over at most once per LM_HANDOVER_US. */
+ * "cut" for a moment. */
 #define LM_CUT_STABLE_US 3000000
-#define LM_HANDOVER_US 5000000
 #define LM_MAX_CUTS 128 /* cut pairs tracked; more are counted, not told */
 #define LM_TICK_US 100000         /* housekeeping: dials, election timers */
 #define LM_DIAL_RETRY_US 500000
@@ -49,23 +43,10 @@
 #define LM_ORPHAN_US 1500000 /* how long a member may wait for its link */
 #define LM_EARLY_MAX 16      /* messages held for a hello still on its way */
 #define LM_HELLO_TIMEOUT_US 4000000 /* a link must finish its hello by then */
-/* Chat limits. A person types far slower than this; the burst covers a
- * sender handing all its pending messages to a new hub at once. A peer
- * past the burst is dropped, and cut off once it has overrun it by
- * LM_FLOOD_LIMIT messages. The sender keeps to LM_SEND_* itself, so an
- * honest node never meets the receiving limit. */
-#define LM_CHAT_RATE 20.0   /* messages per second, sustained */
-#define LM_CHAT_BURST 400.0 /* at this node, per peer */
-#define LM_SEND_BURST 40.0  /* what this node lets its own user send */
-#define LM_FLOOD_LIMIT 200
 /* A loop turn this late means this node was stopped (SIGSTOP, a laptop
  * lid): the links that now time out say nothing about the room. */
 #define LM_STALL_US 700000
 #define LM_STALL_GRACE_US 2500000
-#define LM_SYNC_RETRY_US 2000000 /* a hub answers a sync request within this */
-#define LM_ACK_RETRY_US 1000000 /* a deputy acknowledges within this */
-#define LM_AWAIT_MAX 256 /* hub messages held until it answers our request */
-#define LM_MAX_HELD 512  /* submissions a hub holds while its view is stale */
 /* A node restarted on our address gets its previous run's last packets
  * for about as long as ENet takes to give up on that run (~1 s). */
 #define LM_STALE_US 3000000
@@ -88,8 +69,8 @@ typedef struct lm_link {
     char display[LM_NAME_MAX + 16];
     int64_t start_ms;
     uint32_t run; /* its run now, from its intro */
-    bool forced;
-    lm_elect_state st;
+    bool forced;       /* its intro said --host */
+    lm_elect_state st; /* the roles its intro advertised */
     uint32_t ipv4; /* host order, as seen on the socket */
     uint16_t port; /* their listening port, from the hello */
     int64_t opened_us;
@@ -100,8 +81,6 @@ typedef struct lm_link {
     unsigned bad; /* malformed messages from this peer */
     uint64_t reports[LM_MAX_PEERS]; /* members it says it is linked to */
     size_t nreports;
-    lm_bucket chat_rate; /* its chat and direct messages, at this node */
-    unsigned flooded;    /* messages dropped by chat_rate */
     lm_ephemeral eph;               /* for the hello; wiped once keyed */
     bool keyed;                     /* hellos swapped, sessions derived */
     int64_t keyed_us;
@@ -145,30 +124,8 @@ typedef struct lm_other {
     bool judged;               /* told about: intruder or neighbouring room */
 } lm_other;
 
-typedef struct lm_pending {
-    uint64_t msgid;
-    int64_t ts;
-    char *text;
-} lm_pending;
-
-/* A message the hub took while its view of the room was stale (just back
- * from a stall): ordered once the view is fresh and it is still hub. */
-typedef struct lm_held {
-    uint64_t origin;
-    char name[LM_NAME_MAX + 16];
-    uint64_t msgid;
-    int64_t ts;
-    char *text;
-} lm_held;
-
-typedef struct lm_shown {
-    uint64_t origin;
-    uint64_t msgid;
-} lm_shown;
-
 typedef enum lm_cmd_type {
-    LM_CMD_SAY,
-    LM_CMD_DM,
+    LM_CMD_CALL, /* a service's command: fn(svc, arg) (lm_mesh_post) */
     LM_CMD_WHO,
     LM_CMD_HINT,
     LM_CMD_FORGET,
@@ -182,8 +139,9 @@ typedef enum lm_cmd_type {
 typedef struct lm_cmd {
     lm_cmd_type type;
     char *text;
-    size_t nto;
-    char **to;
+    void (*fn)(void *svc, void *arg);
+    void *svc, *arg;
+    void (*drop)(void *arg);
     uint64_t id;
     uint32_t ipv4;
     uint16_t port;
@@ -225,14 +183,10 @@ struct lm_node {
     lm_link links[LM_MAX_LINKS];
     lm_hint hints[LM_MAX_HINTS];
 
-    /* election */
+    /* roles, set by the room service (lm_mesh_set_roles) */
     lm_elect_state st;
-    uint64_t gone[LM_MAX_GONE];
-    size_t ngone, gone_next;
-    int64_t stall_until_us; /* after a stall, losses are not hub losses */
-    uint64_t unknown_hub;
-    int64_t unknown_since_us;
-    bool forced_note_sent;
+    int64_t stall_until_us; /* after a stall, our view of the room is stale */
+    uint32_t run; /* random per run: names it in message ids and claims */
     /* who cannot reach whom (reach.h): pairs and since when */
     struct {
         uint64_t a, b;
@@ -240,34 +194,16 @@ struct lm_node {
         bool told;
     } cuts[LM_MAX_CUTS];
     size_t ncuts;
-    bool reach_dirty;   /* a list or a link changed: look again */
-    int64_t handed_us;  /* when this hub last handed the hub over */
-    bool take_hub;      /* the hub handed it to us: claim at next election */
+    bool reach_dirty; /* a list or a link changed: look again */
+    bool cut_lasting; /* some cut has lasted LM_CUT_STABLE_US */
 
-    /* chat */
-    lm_chatlog *log;
-    bool log_history; /* deliveries now come from a history reply */
-    uint32_t run;        /* random, names this run in our message ids */
-    uint64_t next_msgid; /* run << 32 | count */
-    lm_pending pending[LM_MAX_PENDING];
-    size_t npending;
-    lm_held held[LM_MAX_HELD]; /* hub: submissions held over a stall */
-    size_t nheld;
-    uint64_t synced_hub; /* hub we sent our sync request and pending to */
-    lm_bucket send_rate; /* our own user's messages */
-    /* after histories were joined: messages already shown, not to repeat */
-    lm_shown shown[LM_CHATLOG_CAP];
-    size_t nshown, shown_next;
-    uint32_t sync_ask; /* number of our latest sync request */
-    int64_t sync_sent_us;
-    bool sync_answered;
-    /* the hub's messages that came before its answer to our request */
-    lm_chat_entry await[LM_AWAIT_MAX];
-    size_t nawait;
-    uint64_t acked_upto; /* hub: last seq the deputy holds */
-    int64_t ack_seen_us; /* hub: when the deputy last kept up */
-    uint64_t ack_deputy; /* hub: the deputy ack_seen_us is about */
-    uint64_t sent_upto;  /* hub: last seq broadcast to every member */
+    /* services, in the order they were attached */
+    struct {
+        const lm_service_ops *ops;
+        void *svc;
+        int64_t due_us; /* its next tick; 0: at the next turn */
+    } services[LM_MAX_SERVICES];
+    size_t nservices;
 
     /* counters */
     unsigned long unknown_msgs, bad_msgs, dropped_events, slow_hellos;
@@ -291,6 +227,9 @@ void node_error(lm_node *n, const char *code, const char *fmt, ...)
 void node_log(lm_node *n, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int link_send(lm_node *n, lm_link *l, uint8_t channel, const lm_msg *m);
+/* Seals plain (an encoded message) for l's channel and sends it. */
+int link_send_bytes(lm_node *n, lm_link *l, uint8_t channel,
+                    const uint8_t *plain, size_t len, unsigned flags);
 
 /* hello.c: the handshake and the seal */
 void link_on_connect(lm_node *n, ENetPeer *peer);
@@ -321,24 +260,29 @@ void link_release(lm_link *l); /* frees the slot and what it holds */
 void link_update_names(lm_node *n);
 void link_addr_str(uint32_t ipv4, uint16_t port, char *buf, size_t cap);
 
-/* room.c */
-void room_on_member_change(lm_node *n);
-/* l NULL: to every member; flags beyond LM_INTRO_FORCED (which it sets
- * itself): LM_STATE_HANDOVER */
-void room_send_state(lm_node *n, lm_link *l, uint8_t flags);
-void room_on_peer_gone(lm_node *n, uint64_t id);
-void room_on_relink(lm_node *n, uint64_t id); /* a member's link replaced */
-void room_on_stall(lm_node *n, int64_t now_us, int64_t stalled_us);
-void room_on_message(lm_node *n, lm_link *l, const lm_msg *m);
-void room_tick(lm_node *n, int64_t now_us);
-void room_say(lm_node *n, const char *text);
-void room_dm(lm_node *n, char **to, size_t nto, const char *text);
-void room_who(lm_node *n);
-void room_free(lm_node *n);
-void room_deliver(void *ud, const lm_chat_entry *e);
+/* mesh.c: the services */
+bool link_is_member(const lm_link *l); /* the one definition (mesh.h) */
+lm_link *link_member(lm_node *n, uint64_t id); /* a member by id, or NULL */
+void mesh_member_of(const lm_link *l, lm_member *out);
+/* Tells every service, in attach order, that m joined, left or was
+ * relinked; for LM_MEMBER_LEFT once the link is no longer a member. */
+void mesh_member_changed(lm_node *n, const lm_member *m, lm_member_change c);
+/* An opened packet of a type no mesh code owns: to its service. Returns
+ * false when no service owns the type. */
+bool mesh_dispatch(lm_node *n, lm_link *l, uint8_t channel,
+                   const uint8_t *data, size_t len, const char *addr);
+/* Runs the services whose deadline has come; returns the next deadline. */
+int64_t mesh_tick(lm_node *n, int64_t now_us);
+void mesh_free(lm_node *n); /* the services' state, after the thread */
+void mesh_who(lm_node *n);  /* the members event */
+/* hello.c's check of a malformed message, for mesh.c */
+void hello_bad_message(lm_node *n, lm_link *l, uint8_t channel, int rc,
+                       const char *addr);
 
 /* cuts.c */
 void cuts_on_peers(lm_node *n, lm_link *l, const lm_msg *m); /* PEERS */
 void cuts_tick(lm_node *n, int64_t now_us);
+/* The member reaching strictly more of the room than us, 0 if none. */
+uint64_t cuts_successor(lm_node *n, size_t *theirs, size_t *ours);
 
 #endif

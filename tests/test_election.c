@@ -6,6 +6,7 @@
 
 #include "check.h"
 #include "election_check.h"
+#include "mesh/mesh.h"
 
 /* ------------------------------------------------------------------ */
 /* Single calls                                                        */
@@ -256,12 +257,12 @@ static void test_role(void)
 {
     lm_elect_state st = ST(3, 7, 9);
     lm_elect_state none = ST(0, 0, 0);
-    CHECK_EQ_STR(lm_election_role(&st, 7), "hub");
-    CHECK_EQ_STR(lm_election_role(&st, 9), "deputy");
-    CHECK_EQ_STR(lm_election_role(&st, 4), "member");
-    CHECK_EQ_STR(lm_election_role(&st, 0), "member");
-    CHECK_EQ_STR(lm_election_role(&none, 0), "member");
-    CHECK_EQ_STR(lm_election_role(NULL, 7), "member");
+    CHECK_EQ_STR(lm_role_name(&st, 7), "hub");
+    CHECK_EQ_STR(lm_role_name(&st, 9), "deputy");
+    CHECK_EQ_STR(lm_role_name(&st, 4), "member");
+    CHECK_EQ_STR(lm_role_name(&st, 0), "member");
+    CHECK_EQ_STR(lm_role_name(&none, 0), "member");
+    CHECK_EQ_STR(lm_role_name(NULL, 7), "member");
 }
 
 int main(void)

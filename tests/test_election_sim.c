@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "election_check.h"
+#include "mesh/mesh.h"
 
 #define SIM_MAX 12
 #define SIM_ROUNDS 50
@@ -294,7 +295,7 @@ static void test_sim_join_order(void)
     sim_link(&s, 2, 1);
     SETTLE(&s);
     CHECK_ST(&s, 2, 1, 30, 20); /* deputy sticks, term unchanged */
-    CHECK_EQ_STR(lm_election_role(&s.st[2], 10), "member");
+    CHECK_EQ_STR(lm_role_name(&s.st[2], 10), "member");
 }
 
 static void test_sim_sticky(void)
@@ -377,7 +378,7 @@ static void test_sim_two_forced(void)
     CHECK_EQ_INT(s.st[0].hub, 5);
     CHECK_EQ_INT(s.note[4], LOST);
     CHECK_EQ_INT(s.note[3], NONE);
-    CHECK_EQ_STR(lm_election_role(&s.st[4], 8), "member");
+    CHECK_EQ_STR(lm_role_name(&s.st[4], 8), "member");
 
     /* two forced nodes that share a neighbour but no link: each holds
      * its own claim, no term war; once linked, the smaller wins */

@@ -7,7 +7,7 @@
 
 #include "crypto.h"
 #include "err.h"
-#include "election.h"
+#include "mesh/mesh.h"
 #include "wire.h"
 
 static void on_found(void *ud, const lm_disc_peer *p)
@@ -111,6 +111,14 @@ int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
                      "direction-changing characters", LM_NAME_MAX);
         return err ? err : LM_EINVAL;
     }
+    /* the services every front end has: the room's election first, since
+     * the others follow the roles it sets */
+    if (!(app->room_svc = lm_room_attach(app->node, &err)) ||
+        !(app->chat = lm_chat_attach(app->node, &err))) {
+        snprintf(why, cap, "cannot set up the room: %s", lm_strerror(err));
+        lm_app_close(app);
+        return err;
+    }
     snprintf(app->name, sizeof app->name, "%s", cfg->node.name);
     snprintf(app->room, sizeof app->room, "%s",
              cfg->node.room ? cfg->node.room : "main");
@@ -150,7 +158,7 @@ void lm_app_on_event(lm_app *app, const lm_event *ev)
 {
     if (ev->type != LM_EV_HUB)
         return;
-    const char *role = lm_election_role(&ev->st, lm_node_id(app->node));
+    const char *role = lm_role_name(&ev->st, lm_node_id(app->node));
     if (strcmp(role, app->role) == 0 && ev->st.term == app->term)
         return;
     snprintf(app->role, sizeof app->role, "%s", role);

@@ -1,6 +1,7 @@
-/* app.h - a node with its discovery backends: what every front end starts.
+/* app.h - a node with its services and its discovery backends: what every
+ * front end starts (the one place the services are put together).
  *
- * Opens the node, then the backends (Avahi unless disabled, the static
+ * Opens the node, attaches the room and chat services, then the backends (Avahi unless disabled, the static
  * --peer list when given), and passes what they find to the node. A front
  * end hands every node event to lm_app_on_event before showing it, so the
  * mDNS record follows the node's role. Owned by the front end's thread;
@@ -12,6 +13,8 @@
 
 #include "discovery.h"
 #include "node.h"
+#include "room/chat.h"
+#include "room/room.h"
 
 typedef struct lm_app_config {
     lm_node_config node;
@@ -24,6 +27,8 @@ typedef struct lm_app_config {
 
 typedef struct lm_app {
     lm_node *node;
+    lm_room *room_svc; /* the services, owned by the node */
+    lm_chat *chat;
     const lm_discovery_ops *ops[2];
     void *disc[2];
     lm_disc_callbacks cb;

@@ -217,7 +217,7 @@ static int run_line(lm_app *app, char *line, bool json, bool test_faults)
     if (!json && line[0] != '/') {
         if (line[0] == '\0')
             return 0;
-        return lm_node_say(app->node, line) == LM_EFULL ? LM_EFULL : 0;
+        return lm_chat_say(app->chat, line) == LM_EFULL ? LM_EFULL : 0;
     }
     if (lm_command_parse(line[0] == '/' ? line + 1 : line, &c) < 0)
         return lm_node_post_error(app->node, c.code, c.msg) == LM_EFULL
@@ -225,8 +225,8 @@ static int run_line(lm_app *app, char *line, bool json, bool test_faults)
     int rc = 0;
     switch (c.type) {
     case LM_UC_NONE: break;
-    case LM_UC_SAY: rc = lm_node_say(app->node, c.text); break;
-    case LM_UC_DM: rc = lm_node_dm(app->node, c.to, c.nto, c.text); break;
+    case LM_UC_SAY: rc = lm_chat_say(app->chat, c.text); break;
+    case LM_UC_DM: rc = lm_chat_dm(app->chat, c.to, c.nto, c.text); break;
     case LM_UC_WHO: rc = lm_node_who(app->node); break;
     case LM_UC_QUIT: return 1;
     case LM_UC_HELP:
