@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "election.h"
+#include "room/election.h"
 
 /* clang-format off: the tables below read best one case per row */
 #define ST(t, h, d) {(t), (h), (d), 0}

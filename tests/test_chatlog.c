@@ -1,7 +1,7 @@
 /* test_chatlog.c - ordering, holding, history cap and skipping. */
 #include <stdlib.h>
 
-#include "chatlog.h"
+#include "room/chatlog.h"
 #include "check.h"
 #include "err.h"
 

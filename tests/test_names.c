@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "names.h"
+#include "mesh/names.h"
 
 #define MAXM 6
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "check.h"
-#include "reach.h"
+#include "mesh/reach.h"
 
 #define MAXN 6
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 
 #include "discovery.h"
-#include "node.h"
+#include "mesh/node.h"
 #include "room/chat.h"
 #include "room/room.h"
 
