@@ -135,3 +135,13 @@ endif()
 # A misbehaving peer for the harness's hostile scenario.
 add_executable(lmpoke tests/lmpoke.c)
 target_link_libraries(lmpoke PRIVATE lmcore)
+
+# The token bucket and node ids as text.
+lm_unit_test(test_bucket)
+lm_unit_test(test_id)
+
+# The include rules of core/ (base, mesh, services), and the checker's own test.
+if(PYTHON3)
+  add_test(NAME include_rules_selftest COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/check_includes.py --self-test)
+  add_test(NAME include_rules COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/check_includes.py ${CMAKE_SOURCE_DIR})
+endif()
