@@ -31,6 +31,7 @@
 #endif
 #include "discovery.h"
 
+#include "backend.h"
 #include "err.h"
 #include "txt.h"
 
@@ -45,6 +46,7 @@
 #include <avahi-common/timeval.h>
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,7 @@ typedef struct entry {
 } entry;
 
 struct avahi_disc {
+    lm_discovery head; /* first: the handle is &head (backend.h) */
     lm_disc_callbacks cb;
     AvahiThreadedPoll *tp;
     const AvahiPoll *api;
@@ -97,6 +100,14 @@ struct avahi_disc {
     char svc[INSTANCE_MAX + 1];  /* instance name in use */
     uint16_t svc_port;
 };
+
+_Static_assert(offsetof(avahi_disc, head) == 0,
+               "the handle must be the first member");
+
+static avahi_disc *disc_of(lm_discovery *d)
+{
+    return (avahi_disc *)d;
+}
 
 /* The instance whose callback is running on this thread, so that publish()
  * called from a callback knows it already holds the lock. */
@@ -530,9 +541,9 @@ static void kick_cb(AvahiTimeout *t, void *ud)
 
 /* ---- the ops ------------------------------------------------------------ */
 
-static void avahi_close(void *state)
+static void avahi_close(lm_discovery *d)
 {
-    avahi_disc *s = state;
+    avahi_disc *s = disc_of(d);
 
     if (!s)
         return;
@@ -543,8 +554,8 @@ static void avahi_close(void *state)
     free(s);
 }
 
-static void *avahi_open(const char *arg, const lm_disc_callbacks *cb,
-                        int *err)
+static lm_discovery *avahi_open(const char *arg, const lm_disc_callbacks *cb,
+                                int *err)
 {
     avahi_disc *s;
     struct timeval now;
@@ -561,6 +572,7 @@ static void *avahi_open(const char *arg, const lm_disc_callbacks *cb,
         *err = LM_ENOMEM;
         return NULL;
     }
+    s->head.ops = &lm_discovery_avahi;
     s->cb = *cb;
     if (!(s->tp = avahi_threaded_poll_new())) {
         free(s);
@@ -580,12 +592,12 @@ static void *avahi_open(const char *arg, const lm_disc_callbacks *cb,
         return NULL;
     }
     *err = 0;
-    return s;
+    return &s->head;
 }
 
-static int avahi_publish(void *state, const lm_disc_self *self)
+static int avahi_publish(lm_discovery *d, const lm_disc_self *self)
 {
-    avahi_disc *s = state;
+    avahi_disc *s = disc_of(d);
     lm_txt_record txt;
     int locked, r = 0;
 

@@ -47,23 +47,38 @@ typedef struct lm_disc_self {
     uint64_t term;
 } lm_disc_self;
 
+/* One opened backend. Opaque: each backend keeps its own state behind it
+ * (backend.h). */
 typedef struct lm_discovery lm_discovery;
 
 typedef struct lm_discovery_ops {
     const char *name;
     /* arg is backend specific: for "static" a comma-separated HOST[:PORT]
-     * list. Returns an opaque state or NULL (and *err set). */
-    void *(*open)(const char *arg, const lm_disc_callbacks *cb, int *err);
+     * list. Returns the new handle, or NULL with *err set (err may be
+     * NULL). The backend keeps a copy of *cb, never the pointer. */
+    lm_discovery *(*open)(const char *arg, const lm_disc_callbacks *cb,
+                          int *err);
     /* First publication and every later change (role, term). */
-    int (*publish)(void *state, const lm_disc_self *self);
-    void (*close)(void *state);
+    int (*publish)(lm_discovery *d, const lm_disc_self *self);
+    void (*close)(lm_discovery *d); /* NULL-safe */
 } lm_discovery_ops;
 
 extern const lm_discovery_ops lm_discovery_avahi;
 extern const lm_discovery_ops lm_discovery_static;
 
-/* Backend by name, NULL when there is none by that name. */
+/* Backend by name ("avahi", "static"), NULL when there is none by that
+ * name (or name is NULL). */
 const lm_discovery_ops *lm_discovery_find(const char *name);
+
+/* The ops, called through the handle, which knows its backend. open with
+ * ops NULL (an unknown name from lm_discovery_find) fails with LM_EINVAL.
+ * publish returns 0 or a negative LM_E* code. Threads are the backend's
+ * rules (avahi.c: any thread; publish also from inside a callback, close
+ * never). close is NULL-safe, and no callback runs once it returns. */
+lm_discovery *lm_discovery_open(const lm_discovery_ops *ops, const char *arg,
+                                const lm_disc_callbacks *cb, int *err);
+int lm_discovery_publish(lm_discovery *d, const lm_disc_self *self);
+void lm_discovery_close(lm_discovery *d);
 
 #define LM_DEFAULT_PORT 47400
 

@@ -17,12 +17,14 @@
 #endif
 #include "discovery.h"
 
+#include "backend.h"
 #include "err.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +33,18 @@
 #define ENTRY_MAX 300 /* a DNS name is at most 253 bytes, plus ":65535" */
 
 typedef struct static_state {
+    lm_discovery head;   /* first: the handle is &head (backend.h) */
     lm_disc_peer *peers; /* distinct addresses, in the order given */
     size_t n, cap;
 } static_state;
+
+_Static_assert(offsetof(static_state, head) == 0,
+               "the handle must be the first member");
+
+static static_state *state_of(lm_discovery *d)
+{
+    return (static_state *)d;
+}
 
 static void bad_peer(const lm_disc_callbacks *cb, const char *entry,
                      size_t len, const char *reason)
@@ -155,9 +166,9 @@ static int is_space(char c)
     return c == ' ' || c == '\t';
 }
 
-static void static_close(void *state)
+static void static_close(lm_discovery *d)
 {
-    static_state *s = state;
+    static_state *s = state_of(d);
 
     if (!s)
         return;
@@ -165,8 +176,8 @@ static void static_close(void *state)
     free(s);
 }
 
-static void *static_open(const char *arg, const lm_disc_callbacks *cb,
-                         int *err)
+static lm_discovery *static_open(const char *arg, const lm_disc_callbacks *cb,
+                                 int *err)
 {
     static_state *s;
     const char *p = arg;
@@ -187,6 +198,7 @@ static void *static_open(const char *arg, const lm_disc_callbacks *cb,
         *err = LM_ENOMEM;
         return NULL;
     }
+    s->head.ops = &lm_discovery_static;
     for (;;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
@@ -212,7 +224,7 @@ static void *static_open(const char *arg, const lm_disc_callbacks *cb,
         rc = LM_EINVAL;
     }
     if (rc) {
-        static_close(s);
+        static_close(&s->head);
         *err = rc == LM_ENOMEM ? LM_ENOMEM : LM_EINVAL;
         return NULL;
     }
@@ -220,12 +232,12 @@ static void *static_open(const char *arg, const lm_disc_callbacks *cb,
         for (size_t i = 0; i < s->n; i++)
             cb->found(cb->ud, &s->peers[i]);
     *err = 0;
-    return s;
+    return &s->head;
 }
 
-static int static_publish(void *state, const lm_disc_self *self)
+static int static_publish(lm_discovery *d, const lm_disc_self *self)
 {
-    (void)state;
+    (void)d;
     (void)self;
     return 0;
 }

@@ -187,7 +187,7 @@ static void test_two_nodes(void)
 {
     listener la, lb; /* la watches b, lb watches a */
     lm_disc_callbacks ca, cb;
-    void *a, *b;
+    lm_discovery *a, *b;
     int err = -1;
     int64_t t0, t_found, t_restart;
     const char *restart = getenv("LANMEET_AVAHI_RESTART");
@@ -197,15 +197,15 @@ static void test_two_nodes(void)
     ca = callbacks(&la);
     cb = callbacks(&lb);
     t0 = now_ms();
-    a = lm_discovery_avahi.open(NULL, &ca, &err);
+    a = lm_discovery_open(&lm_discovery_avahi, NULL, &ca, &err);
     CHECK(a != NULL);
     CHECK_EQ_INT(err, 0);
-    b = lm_discovery_avahi.open(NULL, &cb, &err);
+    b = lm_discovery_open(&lm_discovery_avahi, NULL, &cb, &err);
     CHECK(b != NULL);
     if (!a || !b)
         goto out;
-    CHECK_EQ_INT(lm_discovery_avahi.publish(a, &self_a), 0);
-    CHECK_EQ_INT(lm_discovery_avahi.publish(b, &self_b), 0);
+    CHECK_EQ_INT(lm_discovery_publish(a, &self_a), 0);
+    CHECK_EQ_INT(lm_discovery_publish(b, &self_b), 0);
 
     CHECK(wait_for(&la, has_peer, WAIT_MS));
     CHECK(wait_for(&lb, has_peer, WAIT_MS));
@@ -218,7 +218,7 @@ static void test_two_nodes(void)
     hub.role = "hub";
     hub.term = 3;
     t0 = now_ms();
-    CHECK_EQ_INT(lm_discovery_avahi.publish(a, &hub), 0);
+    CHECK_EQ_INT(lm_discovery_publish(a, &hub), 0);
     CHECK(wait_for(&lb, is_hub3, WAIT_MS));
     printf("  TXT change seen %" PRId64 " ms after publish\n", now_ms() - t0);
     check_peer(&lb, &hub);
@@ -249,15 +249,15 @@ static void test_two_nodes(void)
     lb.losts = 0;
     pthread_mutex_unlock(&lb.mu);
     t0 = now_ms();
-    lm_discovery_avahi.close(a);
+    lm_discovery_close(a);
     a = NULL;
     CHECK(wait_for(&lb, lost_once, WAIT_MS));
     CHECK(!lb.have);
     printf("  lost reported %" PRId64 " ms after the other closed\n",
            now_ms() - t0);
 out:
-    lm_discovery_avahi.close(a);
-    lm_discovery_avahi.close(b);
+    lm_discovery_close(a);
+    lm_discovery_close(b);
     listener_fini(&la);
     listener_fini(&lb);
 }
@@ -282,7 +282,7 @@ static void test_strict_txt(void)
     AvahiThreadedPoll *tp = avahi_threaded_poll_new();
     AvahiClient *c;
     AvahiEntryGroup *g = NULL;
-    void *d = NULL;
+    lm_discovery *d = NULL;
     int err = 0;
 
     for (int i = 0; i < 35; i++) /* 70 bytes of "é", two bytes each */
@@ -318,7 +318,7 @@ static void test_strict_txt(void)
     }
     avahi_threaded_poll_unlock(tp);
 
-    d = lm_discovery_avahi.open(NULL, &cb, &err);
+    d = lm_discovery_open(&lm_discovery_avahi, NULL, &cb, &err);
     CHECK(d != NULL);
     CHECK(wait_for(&l, has_peer, WAIT_MS));
     /* every record was announced at once: give the bad ones time to be
@@ -333,7 +333,7 @@ static void test_strict_txt(void)
     CHECK_EQ_INT(l.peer.port, 1001);
     pthread_mutex_unlock(&l.mu);
 out:
-    lm_discovery_avahi.close(d);
+    lm_discovery_close(d);
     if (c) {
         avahi_threaded_poll_stop(tp);
         avahi_client_free(c); /* frees the group too */
@@ -349,21 +349,21 @@ static void no_daemon_child(void)
 {
     listener l;
     lm_disc_callbacks cb;
-    void *d;
+    lm_discovery *d;
     int err = -1;
 
     setenv("DBUS_SYSTEM_BUS_ADDRESS",
            "unix:path=/nonexistent/lanmeet-test/bus", 1);
     listener_init(&l, ID_A);
     cb = callbacks(&l);
-    d = lm_discovery_avahi.open(NULL, &cb, &err);
+    d = lm_discovery_open(&lm_discovery_avahi, NULL, &cb, &err);
     CHECK(d != NULL);
     CHECK_EQ_INT(err, 0);
-    CHECK_EQ_INT(lm_discovery_avahi.publish(d, &self_a), 0); /* kept */
+    CHECK_EQ_INT(lm_discovery_publish(d, &self_a), 0); /* kept */
     CHECK(wait_for(&l, one_no_mdns, WAIT_MS));
     /* the backend retries every second; it must not warn again */
     CHECK(!wait_for(&l, two_no_mdns, 2500));
-    lm_discovery_avahi.close(d);
+    lm_discovery_close(d);
     CHECK_EQ_INT(l.no_mdns, 1);
     CHECK_EQ_INT(l.mdns_back + l.other_status + l.founds + l.losts, 0);
     listener_fini(&l);
@@ -401,7 +401,7 @@ static void test_name_collision(void)
                        "member", 0};
     listener l, quiet;
     lm_disc_callbacks cb, cq;
-    void *x, *y, *z;
+    lm_discovery *x, *y, *z;
     int err;
 
     listener_init(&l, t1.id);
@@ -409,18 +409,19 @@ static void test_name_collision(void)
     listener_init(&quiet, 0);
     cb = callbacks(&l);
     cq = callbacks(&quiet);
-    x = lm_discovery_avahi.open(NULL, &cq, &err);
-    y = lm_discovery_avahi.open(NULL, &cq, &err);
-    z = lm_discovery_avahi.open(NULL, &cb, &err); /* only watches */
+    x = lm_discovery_open(&lm_discovery_avahi, NULL, &cq, &err);
+    y = lm_discovery_open(&lm_discovery_avahi, NULL, &cq, &err);
+    /* z only watches */
+    z = lm_discovery_open(&lm_discovery_avahi, NULL, &cb, &err);
     CHECK(x && y && z);
     if (x && y && z) {
-        CHECK_EQ_INT(lm_discovery_avahi.publish(x, &t1), 0);
-        CHECK_EQ_INT(lm_discovery_avahi.publish(y, &t2), 0);
+        CHECK_EQ_INT(lm_discovery_publish(x, &t1), 0);
+        CHECK_EQ_INT(lm_discovery_publish(y, &t2), 0);
         CHECK(wait_for(&l, both_twins, WAIT_MS)); /* t2 is the "stranger" */
     }
-    lm_discovery_avahi.close(x);
-    lm_discovery_avahi.close(y);
-    lm_discovery_avahi.close(z);
+    lm_discovery_close(x);
+    lm_discovery_close(y);
+    lm_discovery_close(z);
     CHECK_EQ_INT(l.other_status + quiet.other_status, 0);
     listener_fini(&l);
     listener_fini(&quiet);
@@ -452,20 +453,21 @@ static void c_status(void *ud, int level, const char *code, const char *msg)
 }
 
 /* Opens the static backend on arg, reporting into c. */
-static void *open_static(const char *arg, collect *c, int *err)
+static lm_discovery *open_static(const char *arg, collect *c, int *err)
 {
     static lm_disc_callbacks cb = {c_found, NULL, c_status, NULL};
 
     memset(c, 0, sizeof *c);
     cb.ud = c;
-    return lm_discovery_static.open(arg, &cb, err);
+    return lm_discovery_open(lm_discovery_find("static"), arg, &cb, err);
 }
 
 static void test_static(void)
 {
     collect c;
     int err = -1;
-    void *s = open_static(" 127.0.0.1:5000, 10.1.2.3,127.0.0.1:5000", &c, &err);
+    lm_discovery *s =
+        open_static(" 127.0.0.1:5000, 10.1.2.3,127.0.0.1:5000", &c, &err);
 
     CHECK(s != NULL);
     CHECK_EQ_INT(err, 0);
@@ -476,8 +478,8 @@ static void test_static(void)
     CHECK_EQ_INT(c.p[1].ipv4, 0x0a010203);
     CHECK_EQ_INT(c.p[1].port, LM_DEFAULT_PORT);
     CHECK_EQ_INT(c.statuses, 0);
-    CHECK_EQ_INT(lm_discovery_static.publish(s, &self_a), 0);
-    lm_discovery_static.close(s);
+    CHECK_EQ_INT(lm_discovery_publish(s, &self_a), 0);
+    lm_discovery_close(s);
 
     static const char *const bad[][2] = {
         {"127.0.0.1,127.0.0.1:0", "cannot resolve peer '127.0.0.1:0': "},
@@ -505,10 +507,25 @@ static void test_static(void)
 
 static void test_find(void)
 {
+    collect c;
+    lm_disc_callbacks cb = {c_found, NULL, c_status, &c};
+    int err = 0;
+
     CHECK(lm_discovery_find("avahi") == &lm_discovery_avahi);
     CHECK(lm_discovery_find("static") == &lm_discovery_static);
     CHECK(lm_discovery_find("bonjour") == NULL);
+    CHECK(lm_discovery_find("") == NULL);
     CHECK(lm_discovery_find(NULL) == NULL);
+    /* an unknown name opens nothing and says nothing */
+    memset(&c, 0, sizeof c);
+    CHECK(lm_discovery_open(lm_discovery_find("bonjour"), "127.0.0.1", &cb,
+                            &err) == NULL);
+    CHECK_EQ_INT(err, LM_EINVAL);
+    CHECK(lm_discovery_open(NULL, NULL, &cb, NULL) == NULL);
+    CHECK_EQ_INT(c.n + c.statuses, 0);
+    /* the handle's calls are NULL-safe */
+    CHECK_EQ_INT(lm_discovery_publish(NULL, &self_a), LM_EINVAL);
+    lm_discovery_close(NULL);
 }
 
 int main(void)
