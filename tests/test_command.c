@@ -24,6 +24,9 @@ static void test_commands(void)
     CHECK_EQ_INT(c.type, LM_UC_WHO);
     CHECK_EQ_INT(parse("quit", &c), 0);
     CHECK_EQ_INT(c.type, LM_UC_QUIT);
+    CHECK_EQ_INT(parse("stats", &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_STATS);
+    CHECK_EQ_INT(parse("stats now", &c), LM_EINVAL);
     CHECK_EQ_INT(parse("", &c), 0);
     CHECK_EQ_INT(c.type, LM_UC_NONE);
     CHECK_EQ_INT(parse("who me", &c), LM_EINVAL);

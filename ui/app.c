@@ -10,6 +10,10 @@
 #include "mesh/mesh.h"
 #include "wire.h"
 
+/* the identity sentence: the lock's reason (a path) and our words; the
+ * event holds 255 bytes of it */
+#define NOTICE_MAX 320
+
 static void on_found(void *ud, const lm_disc_peer *p)
 {
     lm_app *app = ud;
@@ -27,15 +31,29 @@ static void on_lost(void *ud, uint64_t id)
     lm_node_forget_peer(app->node, id);
 }
 
+/* One sentence for the person, as an error event in order with the node's
+ * own: the text front end prints it as one line, --events json as one
+ * object. Thread-safe (the Avahi thread calls it). stderr is the last
+ * resort, when the node cannot take the event. */
+static void tell(lm_app *app, const char *code, const char *msg)
+{
+    if (lm_node_post_error(app->node, code, msg) < 0)
+        fprintf(stderr, "lanmeet: %s\n", msg);
+}
+
 static void on_status(void *ud, int level, const char *code, const char *msg)
 {
     lm_app *app = ud;
-    /* a warning reaches the user once, as an error event (which the text
-     * front end prints); news that is not a warning goes to the log */
-    if (level)
-        lm_node_post_error(app->node, code, msg);
-    else if (!app->quiet)
-        fprintf(stderr, "lanmeet: %s\n", msg);
+    /* while lm_app_open runs the --peer list, its warning is the reason
+     * the open fails: the events would die with the node */
+    if (app->why) {
+        snprintf(app->why, app->why_cap, "bad --peer list: %s", msg);
+        return;
+    }
+    /* warnings and news alike (mdns_back ends a no_mdns the person has
+     * seen), each once */
+    (void)level;
+    tell(app, code, msg);
 }
 
 static void publish(lm_app *app)
@@ -51,14 +69,17 @@ static void publish(lm_app *app)
             .role = app->role,
             .term = app->term,
         };
-        app->ops[i]->publish(app->disc[i], &self);
+        lm_discovery_publish(app->disc[i], &self);
     }
 }
 
 /* This node's long-term key: the one in the config directory, unless
- * another lanmeet on this machine holds it (then a fresh one, said once). */
-static int load_identity(lm_app *app, const char *where, char *why, size_t cap)
+ * another lanmeet on this machine holds it (then a fresh one, and the
+ * sentence to say so once in notice, empty otherwise). */
+static int load_identity(lm_app *app, const char *where, char *notice,
+                         size_t ncap, char *why, size_t cap)
 {
+    notice[0] = '\0';
     app->identity_lock = -1;
     if (lm_crypto_init() < 0) {
         snprintf(why, cap, "cannot initialise libsodium");
@@ -71,8 +92,8 @@ static int load_identity(lm_app *app, const char *where, char *why, size_t cap)
     char busy[256];
     int rc = lm_identity_lock(where, &app->identity_lock, busy, sizeof busy);
     if (rc == LM_EFULL) {
-        fprintf(stderr, "lanmeet: %s; using a temporary identity for this "
-                "run\n", busy);
+        snprintf(notice, ncap, "%s; using a temporary identity for this run",
+                 busy);
         lm_identity_generate(&app->identity);
         return 0;
     }
@@ -86,13 +107,14 @@ static int load_identity(lm_app *app, const char *where, char *why, size_t cap)
 int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
 {
     memset(app, 0, sizeof *app);
-    int err = load_identity(app, cfg->identity, why, cap);
+    char notice[NOTICE_MAX];
+    int err =
+        load_identity(app, cfg->identity, notice, sizeof notice, why, cap);
     if (err < 0) {
         if (app->identity_lock >= 0)
             close(app->identity_lock);
         return err;
     }
-    app->quiet = cfg->node.quiet;
     lm_node_config nc = cfg->node;
     nc.identity = &app->identity;
     app->node = lm_node_new(&nc, &err);
@@ -111,6 +133,8 @@ int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
                      "direction-changing characters", LM_NAME_MAX);
         return err ? err : LM_EINVAL;
     }
+    if (notice[0]) /* run by the net thread once it starts, after ready */
+        tell(app, "temporary_identity", notice);
     /* the services every front end has: the room's election first, since
      * the others follow the roles it sets */
     if (!(app->room_svc = lm_room_attach(app->node, &err)) ||
@@ -126,23 +150,30 @@ int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
     app->cb = (lm_disc_callbacks){on_found, on_lost, on_status, app};
     int n = 0;
     if (cfg->peers) {
-        app->ops[n] = &lm_discovery_static;
-        app->disc[n] = app->ops[n]->open(cfg->peers, &app->cb, &err);
+        why[0] = '\0';
+        app->why = why;
+        app->why_cap = cap;
+        app->disc[n] = lm_discovery_open(lm_discovery_find("static"),
+                                         cfg->peers, &app->cb, &err);
+        app->why = NULL;
         if (!app->disc[n]) {
-            snprintf(why, cap, "bad --peer list '%s'", cfg->peers);
+            if (!why[0])
+                snprintf(why, cap, "bad --peer list '%s'", cfg->peers);
             lm_app_close(app);
             return err ? err : LM_EINVAL;
         }
         n++;
     }
     if (cfg->mdns) {
-        app->ops[n] = &lm_discovery_avahi;
-        app->disc[n] = app->ops[n]->open(NULL, &app->cb, &err);
-        if (!app->disc[n])
-            fprintf(stderr, "lanmeet: warning: mDNS discovery is off: %s\n",
-                    lm_strerror(err));
-        else
-            n++;
+        app->disc[n] =
+            lm_discovery_open(lm_discovery_find("avahi"), NULL, &app->cb, &err);
+        if (!app->disc[n]) {
+            char msg[160];
+            snprintf(msg, sizeof msg,
+                     "mDNS discovery is off: %s; use --peer HOST[:PORT]",
+                     lm_strerror(err));
+            tell(app, "mdns_off", msg);
+        }
     }
     publish(app);
     int rc = lm_node_start(app->node);
@@ -156,21 +187,21 @@ int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
 
 void lm_app_on_event(lm_app *app, const lm_event *ev)
 {
-    if (ev->type != LM_EV_HUB)
+    const lm_ev_hub *hb = lm_ev_hub_of(ev);
+    if (!hb)
         return;
-    const char *role = lm_role_name(&ev->st, lm_node_id(app->node));
-    if (strcmp(role, app->role) == 0 && ev->st.term == app->term)
+    const char *role = lm_role_name(&hb->st, lm_node_id(app->node));
+    if (strcmp(role, app->role) == 0 && hb->st.term == app->term)
         return;
     snprintf(app->role, sizeof app->role, "%s", role);
-    app->term = ev->st.term;
+    app->term = hb->st.term;
     publish(app);
 }
 
 void lm_app_close(lm_app *app)
 {
     for (int i = 0; i < 2; i++) {
-        if (app->disc[i])
-            app->ops[i]->close(app->disc[i]);
+        lm_discovery_close(app->disc[i]);
         app->disc[i] = NULL;
     }
     lm_node_free(app->node);

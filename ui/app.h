@@ -1,11 +1,21 @@
 /* app.h - a node with its services and its discovery backends: what every
  * front end starts (the one place the services are put together).
  *
- * Opens the node, attaches the room and chat services, then the backends (Avahi unless disabled, the static
- * --peer list when given), and passes what they find to the node. A front
- * end hands every node event to lm_app_on_event before showing it, so the
- * mDNS record follows the node's role. Owned by the front end's thread;
- * the discovery callbacks only post to the node (thread-safe). */
+ * Opens the node, attaches the room and chat services, then the backends
+ * (the static --peer list when given, Avahi unless disabled, both chosen by
+ * name from the table in discovery.h), and passes what they find to the
+ * node. A front end hands every node event to lm_app_on_event before
+ * showing it, so the mDNS record follows the node's role. Owned by the
+ * front end's thread; the discovery callbacks only post to the node
+ * (thread-safe).
+ *
+ * The app prints nothing. What it has to tell the person once the node
+ * exists (a temporary identity, mDNS off or back, a discovery warning)
+ * reaches the front end as an error event {code, msg}, in order with the
+ * node's own events and after `ready`; codes: temporary_identity,
+ * mdns_off (the Avahi backend could not start), and the backends' own
+ * (no_mdns, mdns_back, mdns_publish, mdns_error). Only if the node cannot
+ * take the event does the sentence go to stderr. */
 #ifndef LM_APP_H
 #define LM_APP_H
 
@@ -29,16 +39,16 @@ typedef struct lm_app {
     lm_node *node;
     lm_room *room_svc; /* the services, owned by the node */
     lm_chat *chat;
-    const lm_discovery_ops *ops[2];
-    void *disc[2];
+    lm_discovery *disc[2]; /* the --peer list, Avahi; NULL when not open */
     lm_disc_callbacks cb;
+    char *why; /* while the --peer list opens: where its warning goes */
+    size_t why_cap;
     char name[LM_NAME_MAX + 1];
     char room[LM_ROOM_MAX + 1];
     char role[16];
     uint64_t term;
     lm_identity identity;
     int identity_lock; /* held while the app runs; -1 when none */
-    bool quiet;        /* no log lines on stderr */
 } lm_app;
 
 /* Returns 0, or a negative code with a sentence for the user in why. */

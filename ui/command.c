@@ -110,12 +110,21 @@ int lm_command_parse(char *line, lm_ucmd *c)
         c->type = LM_UC_DM;
         return parse_dm(rest, c);
     }
-    if (strcmp(word, "who") == 0 || strcmp(word, "quit") == 0 ||
-        strcmp(word, "help") == 0) {
+    static const struct {
+        const char *word;
+        lm_ucmd_type type;
+    } bare[] = {
+        {"who", LM_UC_WHO},
+        {"quit", LM_UC_QUIT},
+        {"help", LM_UC_HELP},
+        {"stats", LM_UC_STATS},
+    };
+    for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++) {
+        if (strcmp(word, bare[i].word) != 0)
+            continue;
         if (*rest)
             return fail(c, "bad_command", "this command takes no arguments");
-        c->type = word[0] == 'w' ? LM_UC_WHO
-                  : word[0] == 'q' ? LM_UC_QUIT : LM_UC_HELP;
+        c->type = bare[i].type;
         return 0;
     }
     if (strcmp(word, "test_drop") == 0) {

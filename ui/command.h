@@ -26,6 +26,7 @@ typedef enum lm_ucmd_type {
     LM_UC_WHO,
     LM_UC_QUIT,
     LM_UC_HELP,
+    LM_UC_STATS,
     LM_UC_TEST_DROP,
     LM_UC_TEST_BLOCK,
     LM_UC_TEST_UNBLOCK,

@@ -35,6 +35,7 @@ static const char *type_name(lm_event_type t)
     case LM_EV_CHAT: return "chat";
     case LM_EV_MEMBERS: return "members";
     case LM_EV_ERROR: return "error";
+    case LM_EV_STATS: return "stats";
     }
     return "unknown";
 }
@@ -52,66 +53,84 @@ char *lm_headless_event_json(const lm_event *ev)
     lm_json_init(&j);
     lm_json_open(&j, NULL, '{');
     lm_json_str(&j, "ev", type_name(ev->type));
-    switch (ev->type) {
-    case LM_EV_READY:
-        json_id(&j, "id", ev->id);
-        lm_json_str(&j, "name", ev->name);
-        lm_json_str(&j, "room", ev->room);
-        lm_json_int(&j, "port", ev->port);
+    const lm_ev_ready *rd = lm_ev_ready_of(ev);
+    const lm_ev_peer *pe = lm_ev_peer_of(ev);
+    const lm_ev_hub *hb = lm_ev_hub_of(ev);
+    const lm_ev_chat *ch = lm_ev_chat_of(ev);
+    const lm_ev_members *mb = lm_ev_members_of(ev);
+    const lm_ev_error *er = lm_ev_error_of(ev);
+    const lm_ev_stats *st = lm_ev_stats_of(ev);
+    if (rd) {
+        json_id(&j, "id", rd->id);
+        lm_json_str(&j, "name", rd->name);
+        lm_json_str(&j, "room", rd->room);
+        lm_json_int(&j, "port", rd->port);
         lm_json_str(&j, "version", LM_VERSION);
-        lm_json_str(&j, "fingerprint", ev->fingerprint);
-        lm_json_bool(&j, "private", ev->private_room);
-        break;
-    case LM_EV_PEER_JOINED:
-    case LM_EV_PEER_LEFT:
-        json_id(&j, "id", ev->id);
-        lm_json_str(&j, "name", ev->name);
-        lm_json_str(&j, "addr", ev->addr);
+        lm_json_str(&j, "fingerprint", rd->fingerprint);
+        lm_json_bool(&j, "private", rd->private_room);
+    } else if (pe) {
+        json_id(&j, "id", pe->id);
+        lm_json_str(&j, "name", pe->name);
+        lm_json_str(&j, "addr", pe->addr);
         if (ev->type == LM_EV_PEER_LEFT)
-            lm_json_str(&j, "reason", ev->reason);
-        break;
-    case LM_EV_HUB:
-        json_id(&j, "hub", ev->st.hub);
-        json_id(&j, "deputy", ev->st.deputy);
-        lm_json_uint(&j, "term", ev->st.term);
-        break;
-    case LM_EV_CHAT:
-        json_id(&j, "from", ev->id);
-        lm_json_str(&j, "from_name", ev->name);
-        if (ev->direct) {
+            lm_json_str(&j, "reason", pe->reason);
+    } else if (hb) {
+        json_id(&j, "hub", hb->st.hub);
+        json_id(&j, "deputy", hb->st.deputy);
+        lm_json_uint(&j, "term", hb->st.term);
+    } else if (ch) {
+        json_id(&j, "from", ch->from);
+        lm_json_str(&j, "from_name", ch->name);
+        if (ch->direct) {
             lm_json_open(&j, "to", '[');
-            for (size_t i = 0; i < ev->nto; i++)
-                json_id(&j, NULL, ev->to[i]);
+            for (size_t i = 0; i < ch->nto; i++)
+                json_id(&j, NULL, ch->to[i]);
             lm_json_close(&j, ']');
         } else {
             lm_json_null(&j, "to");
         }
-        lm_json_str(&j, "text", ev->text ? ev->text : "");
-        lm_json_int(&j, "ts", ev->ts);
-        if (!ev->direct)
-            lm_json_uint(&j, "seq", ev->seq);
-        if (ev->history)
+        lm_json_str(&j, "text", ch->text ? ch->text : "");
+        lm_json_int(&j, "ts", ch->ts);
+        if (!ch->direct)
+            lm_json_uint(&j, "seq", ch->seq);
+        if (ch->history)
             lm_json_bool(&j, "history", true);
-        break;
-    case LM_EV_MEMBERS:
+    } else if (mb) {
         lm_json_open(&j, "peers", '[');
-        for (size_t i = 0; i < ev->nmembers; i++) {
+        for (size_t i = 0; i < mb->n; i++) {
             lm_json_open(&j, NULL, '{');
-            json_id(&j, "id", ev->members[i].id);
-            lm_json_str(&j, "name", ev->members[i].name);
-            lm_json_str(&j, "role", ev->members[i].role);
+            json_id(&j, "id", mb->members[i].id);
+            lm_json_str(&j, "name", mb->members[i].name);
+            lm_json_str(&j, "role", mb->members[i].role);
             lm_json_close(&j, '}');
         }
         lm_json_close(&j, ']');
-        break;
-    case LM_EV_ERROR:
-        lm_json_str(&j, "code", ev->code);
-        lm_json_str(&j, "msg", ev->msg);
-        if (ev->pair[0]) {
-            json_id(&j, "a", ev->pair[0]);
-            json_id(&j, "b", ev->pair[1]);
+    } else if (er) {
+        lm_json_str(&j, "code", er->code);
+        lm_json_str(&j, "msg", er->msg);
+        if (er->a) {
+            json_id(&j, "a", er->a);
+            json_id(&j, "b", er->b);
         }
-        break;
+    } else if (st) {
+        lm_json_uint(&j, "bad_msgs", st->bad_msgs);
+        lm_json_uint(&j, "unknown_msgs", st->unknown_msgs);
+        lm_json_uint(&j, "stale_msgs", st->stale_msgs);
+        lm_json_uint(&j, "slow_hellos", st->slow_hellos);
+        lm_json_uint(&j, "dropped_events", st->dropped_events);
+        lm_json_uint(&j, "held_events", st->held_events);
+        lm_json_open(&j, "peers", '[');
+        for (size_t i = 0; i < st->npeers; i++) {
+            const lm_peer_stats *p = &st->peers[i];
+            lm_json_open(&j, NULL, '{');
+            json_id(&j, "id", p->id);
+            lm_json_str(&j, "name", p->name);
+            lm_json_uint(&j, "rtt_ms", p->rtt_ms);
+            lm_json_uint(&j, "loss_permille", (uint64_t)(p->loss * 1000 + 0.5));
+            lm_json_uint(&j, "bad", p->bad);
+            lm_json_close(&j, '}');
+        }
+        lm_json_close(&j, ']');
     }
     lm_json_int(&j, "t", ev->t_ms);
     lm_json_close(&j, '}');
@@ -134,58 +153,67 @@ static void put_shown(const char *s)
 static void print_text(const lm_event *ev)
 {
     char id[LM_ID_STR], clock[16] = "";
-    lm_id_format(ev->id, id);
-    switch (ev->type) {
-    case LM_EV_READY:
+    const lm_ev_ready *rd = lm_ev_ready_of(ev);
+    const lm_ev_peer *pe = lm_ev_peer_of(ev);
+    const lm_ev_hub *hb = lm_ev_hub_of(ev);
+    const lm_ev_chat *ch = lm_ev_chat_of(ev);
+    const lm_ev_members *mb = lm_ev_members_of(ev);
+    const lm_ev_error *er = lm_ev_error_of(ev);
+    const lm_ev_stats *st = lm_ev_stats_of(ev);
+    if (rd) {
+        lm_id_format(rd->id, id);
         fputs("* you are ", stdout);
-        put_shown(ev->name);
-        printf(" (id %s, key %s) in %s room '", id, ev->fingerprint,
-               ev->private_room ? "private" : "open");
-        put_shown(ev->room);
-        printf("', port %u\n", ev->port);
-        break;
-    case LM_EV_PEER_JOINED:
-    case LM_EV_PEER_LEFT:
+        put_shown(rd->name);
+        printf(" (id %s, key %s) in %s room '", id, rd->fingerprint,
+               rd->private_room ? "private" : "open");
+        put_shown(rd->room);
+        printf("', port %u\n", rd->port);
+    } else if (pe) {
         fputs("* ", stdout);
-        put_shown(ev->name);
+        put_shown(pe->name);
         if (ev->type == LM_EV_PEER_JOINED)
-            printf(" joined from %s\n", ev->addr);
+            printf(" joined from %s\n", pe->addr);
         else
-            printf(" left (%s)\n", ev->reason);
-        break;
-    case LM_EV_HUB: {
+            printf(" left (%s)\n", pe->reason);
+    } else if (hb) {
         char hub[LM_ID_STR], dep[LM_ID_STR];
-        lm_id_format(ev->st.hub, hub);
-        lm_id_format(ev->st.deputy, dep);
+        lm_id_format(hb->st.hub, hub);
+        lm_id_format(hb->st.deputy, dep);
         printf("* hub %s, deputy %s (term %" PRIu64 ")\n",
-               ev->st.hub ? hub : "none", ev->st.deputy ? dep : "none",
-               ev->st.term);
-        break;
-    }
-    case LM_EV_CHAT: {
-        time_t secs = (time_t)(ev->ts / 1000);
+               hb->st.hub ? hub : "none", hb->st.deputy ? dep : "none",
+               hb->st.term);
+    } else if (ch) {
+        time_t secs = (time_t)(ch->ts / 1000);
         struct tm tm;
         if (localtime_r(&secs, &tm))
             strftime(clock, sizeof clock, "%H:%M:%S", &tm);
         printf("[%s] ", clock);
-        put_shown(ev->name);
-        printf("%s: ", ev->direct ? " (direct)" : "");
-        put_shown(ev->text);
+        put_shown(ch->name);
+        printf("%s: ", ch->direct ? " (direct)" : "");
+        put_shown(ch->text);
         fputc('\n', stdout);
-        break;
-    }
-    case LM_EV_MEMBERS:
-        for (size_t i = 0; i < ev->nmembers; i++) {
-            char *t = lm_text_shown(ev->members[i].name);
-            printf("  %-24s %s\n", t ? t : "?", ev->members[i].role);
+    } else if (mb) {
+        for (size_t i = 0; i < mb->n; i++) {
+            char *t = lm_text_shown(mb->members[i].name);
+            printf("  %-24s %s\n", t ? t : "?", mb->members[i].role);
             free(t);
         }
-        break;
-    case LM_EV_ERROR:
+    } else if (er) {
         fputs("! ", stdout);
-        put_shown(ev->msg);
+        put_shown(er->msg);
         fputc('\n', stdout);
-        break;
+    } else if (st) {
+        printf("* messages: %lu malformed, %lu of unknown types, %lu stale; "
+               "%lu slow hellos; events: %lu dropped, %lu waited\n",
+               st->bad_msgs, st->unknown_msgs, st->stale_msgs,
+               st->slow_hellos, st->dropped_events, st->held_events);
+        for (size_t i = 0; i < st->npeers; i++) {
+            char *t = lm_text_shown(st->peers[i].name);
+            printf("  %-24s rtt %u ms, loss %.1f %%, %u malformed\n",
+                   t ? t : "?", st->peers[i].rtt_ms,
+                   st->peers[i].loss * 100, st->peers[i].bad);
+            free(t);
+        }
     }
 }
 
@@ -205,7 +233,7 @@ static void emit(bool json, const lm_event *ev)
 }
 
 static const char help_text[] =
-    "commands: say TEXT | dm NAME[,NAME...] TEXT | who | quit | help";
+    "commands: say TEXT | dm NAME[,NAME...] TEXT | who | stats | quit | help";
 
 /* Runs one line (parsed in place); returns 1 when the user asked to quit,
  * LM_EFULL when the node's command queue is full (nothing was done: the
@@ -228,6 +256,7 @@ static int run_line(lm_app *app, char *line, bool json, bool test_faults)
     case LM_UC_SAY: rc = lm_chat_say(app->chat, c.text); break;
     case LM_UC_DM: rc = lm_chat_dm(app->chat, c.to, c.nto, c.text); break;
     case LM_UC_WHO: rc = lm_node_who(app->node); break;
+    case LM_UC_STATS: rc = lm_node_stats(app->node); break;
     case LM_UC_QUIT: return 1;
     case LM_UC_HELP:
         rc = lm_node_post_error(app->node, "help", help_text);

@@ -47,6 +47,8 @@ static void usage(FILE *f)
 "                         'ephemeral' makes a new one each run\n"
 "      --test-faults      accept the test_* commands (for the test harness)\n"
 "      --test-room-cap N  with --test-faults: a room holds N nodes, not 64\n"
+"      --test-event-cap N with --test-faults: N events queue for this front\n"
+"                         end before they wait inside the node\n"
 "      --verbose          log what the node does on stderr (always on with\n"
 "                         --events json)\n"
 "  -h, --help             show this help and exit\n"
@@ -58,6 +60,8 @@ static void usage(FILE *f)
 "  dm NAME[,NAME...] TEXT    direct message; quote names with spaces:\n"
 "                            dm \"alice (2)\" hello (in quotes, \\\" is a quote)\n"
 "  who                       list the room (a members event)\n"
+"  stats                     the node's counters and each link's round trip\n"
+"                            and loss (a stats event)\n"
 "  quit                      leave the room and exit\n"
 "  test_drop FRACTION        drop that fraction of incoming packets\n"
 "  test_block A.B.C.D:PORT   drop all packets from that node (test_unblock)\n"
@@ -70,7 +74,12 @@ static void usage(FILE *f)
 "  chat         from, from_name, to (null for the room, else a list of ids),\n"
 "               text, ts (UTC ms), seq (room messages), history (if replayed)\n"
 "  members      peers: [{id, name, role}] (self included)\n"
-"  error        code, msg\n"
+"  error        code, msg (unreachable/reachable add a, b: the two ids)\n"
+"  stats        bad_msgs, unknown_msgs, stale_msgs, slow_hellos,\n"
+"               dropped_events, held_events, peers: [{id, name, rtt_ms,\n"
+"               loss_permille, bad}]\n"
+"Chat and control events are never dropped: if the front end stops\n"
+"reading, they wait in the node (up to 100000, then an events_lost error).\n"
 "\n"
 "Without avahi-daemon the node says so once and goes on; use --peer.\n",
         f);
@@ -91,7 +100,8 @@ static void default_name(char *buf, size_t cap)
 int main(int argc, char **argv)
 {
     enum { O_HOST = 256, O_PORT, O_BIND, O_NO_MDNS, O_HEADLESS, O_EVENTS,
-           O_PASSWORD, O_IDENTITY, O_TEST_FAULTS, O_TEST_ROOM_CAP, O_VERBOSE };
+           O_PASSWORD, O_IDENTITY, O_TEST_FAULTS, O_TEST_ROOM_CAP,
+           O_TEST_EVENT_CAP, O_VERBOSE };
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'},
         {"room", required_argument, NULL, 'r'},
@@ -106,6 +116,7 @@ int main(int argc, char **argv)
         {"identity", required_argument, NULL, O_IDENTITY},
         {"test-faults", no_argument, NULL, O_TEST_FAULTS},
         {"test-room-cap", required_argument, NULL, O_TEST_ROOM_CAP},
+        {"test-event-cap", required_argument, NULL, O_TEST_EVENT_CAP},
         {"verbose", no_argument, NULL, O_VERBOSE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -169,6 +180,16 @@ int main(int argc, char **argv)
             cfg.node.room_cap = (size_t)v;
             break;
         }
+        case O_TEST_EVENT_CAP: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 1 || v > 65536) {
+                fprintf(stderr, "lanmeet: --test-event-cap takes 1-65536\n");
+                return 2;
+            }
+            cfg.node.test_event_cap = (size_t)v;
+            break;
+        }
         case O_VERBOSE: verbose = true; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("lanmeet %s (protocol %d)\n", LM_VERSION,
@@ -184,8 +205,10 @@ int main(int argc, char **argv)
                 "--help'.\n", argv[optind]);
         return 2;
     }
-    if (cfg.node.room_cap && !cfg.node.test_faults) {
-        fprintf(stderr, "lanmeet: --test-room-cap needs --test-faults\n");
+    if ((cfg.node.room_cap || cfg.node.test_event_cap) &&
+        !cfg.node.test_faults) {
+        fprintf(stderr, "lanmeet: --test-room-cap and --test-event-cap need "
+                "--test-faults\n");
         return 2;
     }
     if (!headless)

@@ -52,7 +52,7 @@ static void name_of(lm_node *n, uint64_t id, char *buf, size_t cap)
 
 static void tell_cut(lm_node *n, uint64_t a, uint64_t b, bool cut)
 {
-    lm_event *ev = node_event(n, LM_EV_ERROR);
+    lm_ev_error *ev = node_event(n, LM_EV_ERROR, sizeof *ev);
     if (!ev)
         return;
     char na[LM_NAME_MAX + 32], nb[LM_NAME_MAX + 32];
@@ -66,10 +66,10 @@ static void tell_cut(lm_node *n, uint64_t a, uint64_t b, bool cut)
                            : "%s and %s reach each other again",
                        na, nb);
     (void)len;
-    ev->pair[0] = a;
-    ev->pair[1] = b;
+    ev->a = a;
+    ev->b = b;
     node_log(n, "%s", ev->msg);
-    node_emit(n, ev);
+    node_emit(n, &ev->h);
 }
 
 /* Keeps the table of cut pairs in step with the view: a new pair starts

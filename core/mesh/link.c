@@ -261,7 +261,7 @@ void link_tick(lm_node *n, int64_t now)
 void link_emit_peer(lm_node *n, lm_link *l, lm_event_type type,
                     const char *reason)
 {
-    lm_event *ev = node_event(n, type);
+    lm_ev_peer *ev = node_event(n, type, sizeof *ev);
     if (!ev)
         return;
     ev->id = l->id;
@@ -269,7 +269,7 @@ void link_emit_peer(lm_node *n, lm_link *l, lm_event_type type,
     link_addr_str(l->ipv4, l->port, ev->addr, sizeof ev->addr);
     if (reason)
         snprintf(ev->reason, sizeof ev->reason, "%s", reason);
-    node_emit(n, ev);
+    node_emit(n, &ev->h);
 }
 
 /* A member is gone: tell the room, free the slot, tell the services. */

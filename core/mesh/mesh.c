@@ -193,17 +193,23 @@ uint64_t lm_mesh_reach_successor(lm_node *n, size_t *theirs, size_t *ours)
 }
 
 /* The members event, for the who command: this node first. */
+static void members_drop(lm_event *ev)
+{
+    free(((lm_ev_members *)(void *)ev)->members);
+}
+
 void mesh_who(lm_node *n)
 {
-    lm_event *ev = node_event(n, LM_EV_MEMBERS);
+    lm_ev_members *ev = node_event(n, LM_EV_MEMBERS, sizeof *ev);
     if (!ev)
         return;
+    ev->h.drop = members_drop;
     ev->members = calloc(LM_MAX_LINKS + 1, sizeof *ev->members);
     if (!ev->members) {
-        lm_event_free(ev);
+        lm_event_free(&ev->h);
         return;
     }
-    lm_member_info *mi = &ev->members[ev->nmembers++];
+    lm_member_info *mi = &ev->members[ev->n++];
     mi->id = n->id;
     snprintf(mi->name, sizeof mi->name, "%s", n->display);
     mi->role = lm_role_name(&n->st, n->id);
@@ -211,12 +217,12 @@ void mesh_who(lm_node *n)
         const lm_link *l = &n->links[i];
         if (!link_is_member(l))
             continue;
-        mi = &ev->members[ev->nmembers++];
+        mi = &ev->members[ev->n++];
         mi->id = l->id;
         snprintf(mi->name, sizeof mi->name, "%s", l->display);
         mi->role = lm_role_name(&n->st, l->id);
     }
-    node_emit(n, ev);
+    node_emit(n, &ev->h);
 }
 
 /* ---- sending ------------------------------------------------------------- */
@@ -276,9 +282,9 @@ void lm_mesh_expel(lm_node *n, uint64_t id, const char *reason)
 
 /* ---- events, log, clock ---------------------------------------------------- */
 
-lm_event *lm_mesh_event(lm_node *n, lm_event_type type)
+void *lm_mesh_event(lm_node *n, lm_event_type type, size_t size)
 {
-    return node_event(n, type);
+    return node_event(n, type, size);
 }
 
 void lm_mesh_emit(lm_node *n, lm_event *ev)

@@ -131,7 +131,10 @@ void lm_mesh_expel(lm_node *n, uint64_t id, const char *reason);
 
 /* ---- events, log, clock, and the front end's thread ---------------------- */
 
-lm_event *lm_mesh_event(lm_node *n, lm_event_type type); /* NULL: no memory */
+/* A zeroed event of `size` bytes (its lm_ev_* struct, which starts with
+ * the lm_event header) with the header filled; NULL when out of memory.
+ * Set h.droppable for a media notice, h.drop when the payload owns memory. */
+void *lm_mesh_event(lm_node *n, lm_event_type type, size_t size);
 void lm_mesh_emit(lm_node *n, lm_event *ev); /* takes ownership */
 void lm_mesh_error(lm_node *n, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -63,14 +63,16 @@ void lm_event_free(lm_event *ev)
 {
     if (!ev)
         return;
-    free(ev->text);
-    free(ev->members);
+    if (ev->drop)
+        ev->drop(ev);
     free(ev);
 }
 
-lm_event *node_event(lm_node *n, lm_event_type type)
+void *node_event(lm_node *n, lm_event_type type, size_t size)
 {
-    lm_event *ev = calloc(1, sizeof *ev);
+    if (size < sizeof(lm_event))
+        return NULL;
+    lm_event *ev = calloc(1, size);
     if (!ev)
         return NULL;
     ev->type = type;
@@ -78,19 +80,81 @@ lm_event *node_event(lm_node *n, lm_event_type type)
     return ev;
 }
 
+/* ---- events: the front end may read slowly, never lose chat ------------
+ * The queue to the front end is bounded. When it is full, a media notice
+ * is dropped and counted; anything else waits here, in order, and every
+ * later event queues behind it, until the front end reads again. What
+ * waits is bounded too (LM_EVENT_HOLD_MAX): past it, the front end is
+ * told once, in an error event that itself waits, that events were lost. */
+
+static void hold_event(lm_node *n, lm_event *ev)
+{
+    lm_held_event *h = malloc(sizeof *h);
+    if (!h) {
+        n->lost_events++;
+        lm_event_free(ev);
+        return;
+    }
+    h->ev = ev;
+    h->next = NULL;
+    if (n->held_tail)
+        n->held_tail->next = h;
+    else
+        n->held_head = h;
+    n->held_tail = h;
+    n->nheld_events++;
+    n->held_events++;
+}
+
+/* Moves what waits into the queue while it has room. */
+static void flush_held(lm_node *n)
+{
+    while (n->held_head && lm_queue_push(n->events, n->held_head->ev) == 0) {
+        lm_held_event *h = n->held_head;
+        n->held_head = h->next;
+        if (!n->held_head)
+            n->held_tail = NULL;
+        n->nheld_events--;
+        free(h);
+    }
+    if (!n->held_head)
+        n->told_lost = false; /* caught up: a new loss is news again */
+}
+
 void node_emit(lm_node *n, lm_event *ev)
 {
     if (!ev)
         return;
-    if (lm_queue_push(n->events, ev) < 0) {
+    flush_held(n);
+    if (!n->held_head && lm_queue_push(n->events, ev) == 0)
+        return;
+    if (ev->droppable) {
         n->dropped_events++;
         lm_event_free(ev);
+        return;
     }
+    if (n->nheld_events >= LM_EVENT_HOLD_MAX) {
+        n->lost_events++;
+        lm_event_free(ev);
+        if (!n->told_lost) {
+            n->told_lost = true;
+            lm_ev_error *e = node_event(n, LM_EV_ERROR, sizeof *e);
+            if (e) {
+                snprintf(e->code, sizeof e->code, "events_lost");
+                snprintf(e->msg, sizeof e->msg, "the front end stopped "
+                         "reading events; %d are waiting and later ones "
+                         "are lost until it reads again", LM_EVENT_HOLD_MAX);
+                hold_event(n, &e->h);
+            }
+        }
+        return;
+    }
+    hold_event(n, ev);
 }
 
 void node_error(lm_node *n, const char *code, const char *fmt, ...)
 {
-    lm_event *ev = node_event(n, LM_EV_ERROR);
+    lm_ev_error *ev = node_event(n, LM_EV_ERROR, sizeof *ev);
     if (!ev)
         return;
     snprintf(ev->code, sizeof ev->code, "%s", code);
@@ -98,7 +162,7 @@ void node_error(lm_node *n, const char *code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(ev->msg, sizeof ev->msg, fmt, ap);
     va_end(ap);
-    node_emit(n, ev);
+    node_emit(n, &ev->h);
 }
 
 void node_log(lm_node *n, const char *fmt, ...)
@@ -255,7 +319,9 @@ lm_node *lm_node_new(const lm_node_config *cfg, int *err)
     while (n->run == 0);
     n->cmds = lm_queue_new(LM_CMD_QUEUE);
     n->hints_q = lm_queue_new(LM_HINT_QUEUE);
-    n->events = lm_queue_new(LM_EVENT_QUEUE);
+    size_t ecap = cfg->test_faults && cfg->test_event_cap
+                      ? cfg->test_event_cap : LM_EVENT_QUEUE;
+    n->events = lm_queue_new(ecap);
     if (!n->cmds || !n->hints_q || !n->events || krc < 0) {
         *err = LM_ENOMEM;
         lm_node_free(n);
@@ -317,6 +383,12 @@ void lm_node_free(lm_node *n)
     lm_queue_free(n->hints_q, cmd_free);
     lm_secure_wipe(n->room_key, sizeof n->room_key);
     lm_secure_wipe(&n->identity, sizeof n->identity);
+    while (n->held_head) {
+        lm_held_event *h = n->held_head;
+        n->held_head = h->next;
+        lm_event_free(h->ev);
+        free(h);
+    }
     lm_queue_free(n->events, event_drop);
     free(n);
 }
@@ -338,7 +410,18 @@ int lm_node_event_fd(const lm_node *n)
 
 lm_event *lm_node_next_event(lm_node *n)
 {
-    return lm_queue_pop(n->events);
+    lm_event *ev = lm_queue_pop(n->events);
+    if (ev || n->started || !n->held_head)
+        return ev;
+    /* the thread is gone (lm_node_wait): what still waited is ours now */
+    lm_held_event *h = n->held_head;
+    n->held_head = h->next;
+    if (!n->held_head)
+        n->held_tail = NULL;
+    n->nheld_events--;
+    ev = h->ev;
+    free(h);
+    return ev;
 }
 
 /* ---- commands: any thread -> net thread -------------------------------- */
@@ -402,6 +485,11 @@ int lm_node_who(lm_node *n)
     return post(n, cmd_new(LM_CMD_WHO, NULL));
 }
 
+int lm_node_stats(lm_node *n)
+{
+    return post(n, cmd_new(LM_CMD_STATS, NULL));
+}
+
 int lm_node_hint_peer(lm_node *n, uint64_t id, uint32_t ipv4, uint16_t port)
 {
     lm_cmd *c = cmd_new(LM_CMD_HINT, NULL);
@@ -453,11 +541,46 @@ int lm_node_test_block(lm_node *n, uint32_t ipv4, uint16_t port, bool block)
     return post(n, c);
 }
 
+static void stats_drop(lm_event *ev)
+{
+    free(((lm_ev_stats *)(void *)ev)->peers);
+}
+
+static void emit_stats(lm_node *n)
+{
+    lm_ev_stats *ev = node_event(n, LM_EV_STATS, sizeof *ev);
+    if (!ev)
+        return;
+    ev->h.drop = stats_drop;
+    ev->bad_msgs = n->bad_msgs;
+    ev->unknown_msgs = n->unknown_msgs;
+    ev->stale_msgs = n->stale_msgs;
+    ev->slow_hellos = n->slow_hellos;
+    ev->dropped_events = n->dropped_events + n->lost_events;
+    ev->held_events = n->held_events;
+    ev->peers = calloc(LM_MAX_LINKS, sizeof *ev->peers);
+    for (size_t i = 0; ev->peers && i < LM_MAX_LINKS; i++) {
+        const lm_link *l = &n->links[i];
+        if (!link_is_member(l))
+            continue;
+        lm_peer_stats *p = &ev->peers[ev->npeers++];
+        p->id = l->id;
+        snprintf(p->name, sizeof p->name, "%s", l->display);
+        p->bad = l->bad;
+        if (l->peer) {
+            p->rtt_ms = l->peer->roundTripTime;
+            p->loss = (double)l->peer->packetLoss / ENET_PEER_PACKET_LOSS_SCALE;
+        }
+    }
+    node_emit(n, &ev->h);
+}
+
 static void run_command(lm_node *n, lm_cmd *c)
 {
     switch (c->type) {
     case LM_CMD_CALL: c->fn(c->svc, c->arg); break;
     case LM_CMD_WHO: mesh_who(n); break;
+    case LM_CMD_STATS: emit_stats(n); break;
     case LM_CMD_HINT:
         link_hint(n, c->id, c->ipv4, c->port,
                   c->id ? LM_HINT_DISCOVERY : LM_HINT_STATIC);
@@ -509,7 +632,7 @@ static void handle_enet(lm_node *n, ENetEvent *ev)
 
 static void emit_ready(lm_node *n)
 {
-    lm_event *ev = node_event(n, LM_EV_READY);
+    lm_ev_ready *ev = node_event(n, LM_EV_READY, sizeof *ev);
     if (!ev)
         return;
     ev->id = n->id;
@@ -519,7 +642,7 @@ static void emit_ready(lm_node *n)
     ev->private_room = n->private_room;
     snprintf(ev->fingerprint, sizeof ev->fingerprint, "%s",
              n->identity.fingerprint);
-    node_emit(n, ev);
+    node_emit(n, &ev->h);
 }
 
 /* Says goodbye to every peer and gives ENet a moment to deliver it. */
@@ -576,6 +699,7 @@ static void *net_main(void *arg)
     int64_t next_tick = lm_mono_us(), last_turn = next_tick, due = 0;
     while (!atomic_load(&n->stop)) {
         notice_stall(n, &last_turn); /* before the timers run */
+        flush_held(n); /* the front end may have read some */
         int64_t now = lm_mono_us();
         if (now >= next_tick) {
             link_tick(n, now);

@@ -37,6 +37,9 @@ typedef struct lm_node_config {
     bool test_faults;   /* accept test_* commands (harness only) */
     bool quiet;         /* no log lines on stderr (a person's terminal) */
     double test_drop;   /* fraction of incoming packets to drop */
+    size_t test_event_cap; /* events queued for the front end before they
+                              wait in the node; 0: the default (with
+                              test_faults only) */
     size_t room_cap;    /* nodes a room may hold; 0: LM_MAX_PEERS (tests
                            set less, with test_faults only) */
 } lm_node_config;
@@ -49,7 +52,57 @@ typedef enum lm_event_type {
     LM_EV_CHAT,
     LM_EV_MEMBERS,
     LM_EV_ERROR,
+    LM_EV_STATS,
 } lm_event_type;
+
+/* Every event starts with this header; the payload that follows depends on
+ * the type (the lm_ev_* structs below, and those a service declares in its
+ * own header). Take the payload with the accessor for the type, which
+ * returns NULL for an event of another type. Events are heap allocated and
+ * freed with lm_event_free. */
+typedef struct lm_event {
+    lm_event_type type;
+    int64_t t_ms;   /* node's monotonic clock, ms */
+    bool droppable; /* a media notice: dropped, and counted, when the front
+                       end falls far behind. Chat and control never are. */
+    void (*drop)(struct lm_event *ev); /* frees what the payload owns */
+} lm_event;
+
+typedef struct lm_ev_ready {
+    lm_event h;
+    uint64_t id;
+    char name[LM_NAME_MAX + 16];
+    char room[LM_ROOM_MAX + 1];
+    uint16_t port;
+    bool private_room; /* the room has a password */
+    char fingerprint[LM_FINGERPRINT_LEN]; /* of this node's key */
+} lm_ev_ready;
+
+typedef struct lm_ev_peer { /* peer_joined, peer_left */
+    lm_event h;
+    uint64_t id;
+    char name[LM_NAME_MAX + 16];
+    char addr[32];   /* "a.b.c.d:port" */
+    char reason[32]; /* peer_left */
+} lm_ev_peer;
+
+typedef struct lm_ev_hub {
+    lm_event h;
+    lm_elect_state st;
+} lm_ev_hub;
+
+typedef struct lm_ev_chat {
+    lm_event h;
+    uint64_t from;
+    char name[LM_NAME_MAX + 16];
+    bool direct; /* a direct message: to[] holds the recipients */
+    size_t nto;
+    uint64_t to[LM_MAX_PEERS];
+    int64_t ts;   /* UTC ms at the sender */
+    uint64_t seq; /* group messages */
+    bool history; /* delivered as history on joining */
+    char *text;   /* owned by the event */
+} lm_ev_chat;
 
 typedef struct lm_member_info {
     uint64_t id;
@@ -57,36 +110,55 @@ typedef struct lm_member_info {
     const char *role;            /* static string: hub, deputy, member */
 } lm_member_info;
 
-/* One event; heap allocated, freed with lm_event_free. Fields not used by
- * a type are zero. */
-typedef struct lm_event {
-    lm_event_type type;
-    int64_t t_ms; /* node's monotonic clock, ms */
-    uint64_t id;  /* ready, peer_*: the node; chat: sender */
-    char name[LM_NAME_MAX + 16];
-    char room[LM_ROOM_MAX + 1];
-    char addr[32];    /* peer_*: "a.b.c.d:port" */
-    char reason[32];  /* peer_left */
-    uint16_t port;    /* ready */
-    bool private_room; /* ready: the room has a password */
-    char fingerprint[LM_FINGERPRINT_LEN]; /* ready: of this node's key */
-    lm_elect_state st; /* hub */
-    /* chat */
-    bool direct;      /* a direct message: to[] holds the recipients */
-    size_t nto;
-    uint64_t to[LM_MAX_PEERS];
-    int64_t ts;       /* UTC ms at the sender */
-    uint64_t seq;     /* group messages */
-    bool history;     /* delivered as history on joining */
-    char *text;       /* chat text, owned by the event */
-    /* members */
-    size_t nmembers;
-    lm_member_info *members; /* owned by the event */
-    /* error */
+typedef struct lm_ev_members {
+    lm_event h;
+    size_t n;
+    lm_member_info *members; /* owned by the event; this node first */
+} lm_ev_members;
+
+typedef struct lm_ev_error {
+    lm_event h;
     char code[24];
     char msg[256];
-    uint64_t pair[2]; /* unreachable / reachable: the two nodes, else 0 */
-} lm_event;
+    uint64_t a, b; /* unreachable / reachable: the two nodes, else 0 */
+} lm_ev_error;
+
+typedef struct lm_peer_stats {
+    uint64_t id;
+    char name[LM_NAME_MAX + 16];
+    uint32_t rtt_ms;  /* ENet's smoothed round trip */
+    double loss;      /* ENet's packet loss estimate, 0..1 */
+    unsigned bad;     /* malformed messages from it */
+} lm_peer_stats;
+
+typedef struct lm_ev_stats { /* the answer to `stats` */
+    lm_event h;
+    unsigned long bad_msgs;      /* malformed, from anyone */
+    unsigned long unknown_msgs;  /* of a type no service here owns */
+    unsigned long stale_msgs;    /* an earlier run's packets on a new link */
+    unsigned long slow_hellos;   /* links closed for not saying hello */
+    unsigned long dropped_events; /* media notices dropped for a slow reader */
+    unsigned long held_events;   /* events that waited for the reader */
+    size_t npeers;
+    lm_peer_stats *peers; /* owned by the event */
+} lm_ev_stats;
+
+#define LM_EV_ACCESSOR(T, TYPE)                                             \
+    static inline const T *T##_of(const lm_event *ev)                      \
+    {                                                                      \
+        return ev && ev->type == (TYPE) ? (const T *)(const void *)ev : NULL; \
+    }
+LM_EV_ACCESSOR(lm_ev_ready, LM_EV_READY)
+LM_EV_ACCESSOR(lm_ev_hub, LM_EV_HUB)
+LM_EV_ACCESSOR(lm_ev_chat, LM_EV_CHAT)
+LM_EV_ACCESSOR(lm_ev_members, LM_EV_MEMBERS)
+LM_EV_ACCESSOR(lm_ev_error, LM_EV_ERROR)
+LM_EV_ACCESSOR(lm_ev_stats, LM_EV_STATS)
+static inline const lm_ev_peer *lm_ev_peer_of(const lm_event *ev)
+{
+    return ev && (ev->type == LM_EV_PEER_JOINED || ev->type == LM_EV_PEER_LEFT)
+               ? (const lm_ev_peer *)(const void *)ev : NULL;
+}
 
 void lm_event_free(lm_event *ev); /* NULL-safe */
 
@@ -118,6 +190,7 @@ int lm_node_forget_peer(lm_node *n, uint64_t id);
  * burst is slowed down, never lost). The services attached to the node
  * (chat.h, ...) have their own commands, through the same queue. */
 int lm_node_who(lm_node *n); /* answered by a members event */
+int lm_node_stats(lm_node *n); /* answered by a stats event */
 /* A front end's own error (bad command, discovery trouble), delivered as an
  * error event in order with the node's own events. */
 int lm_node_post_error(lm_node *n, const char *code, const char *msg);

@@ -58,6 +58,13 @@
 /* ENet disconnect data: why a link was closed on purpose. */
 enum { LM_BYE_NONE = 0, LM_BYE_QUIT = 1, LM_BYE_REJECT = 2, LM_BYE_DUP = 3 };
 
+/* An event waiting for room in the queue to the front end. */
+typedef struct lm_held_event {
+    lm_event *ev;
+    struct lm_held_event *next;
+} lm_held_event;
+#define LM_EVENT_HOLD_MAX 100000 /* ~100 MB at most, then loss is told */
+
 typedef struct lm_link {
     bool used;
     ENetPeer *peer;
@@ -127,6 +134,7 @@ typedef struct lm_other {
 typedef enum lm_cmd_type {
     LM_CMD_CALL, /* a service's command: fn(svc, arg) (lm_mesh_post) */
     LM_CMD_WHO,
+    LM_CMD_STATS,
     LM_CMD_HINT,
     LM_CMD_FORGET,
     LM_CMD_DROP,
@@ -205,8 +213,16 @@ struct lm_node {
     } services[LM_MAX_SERVICES];
     size_t nservices;
 
-    /* counters */
-    unsigned long unknown_msgs, bad_msgs, dropped_events, slow_hellos;
+    /* events the front end has not read yet, beyond the queue (node.c) */
+    struct lm_held_event *held_head, *held_tail;
+    size_t nheld_events;
+    bool told_lost;
+
+    /* counters, reported by the stats command */
+    unsigned long unknown_msgs, bad_msgs, slow_hellos;
+    unsigned long dropped_events; /* droppable ones, for a slow reader */
+    unsigned long lost_events;    /* past LM_EVENT_HOLD_MAX, or no memory */
+    unsigned long held_events;    /* that had to wait for the reader */
     unsigned long stale_msgs; /* an earlier run's packets on a new link */
 
     /* test faults */
@@ -221,7 +237,9 @@ struct lm_node {
 
 /* node.c */
 void node_emit(lm_node *n, lm_event *ev); /* takes ownership */
-lm_event *node_event(lm_node *n, lm_event_type type);
+/* A zeroed event of `size` bytes (its lm_ev_* struct) with the header
+ * filled; NULL when out of memory. */
+void *node_event(lm_node *n, lm_event_type type, size_t size);
 void node_error(lm_node *n, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void node_log(lm_node *n, const char *fmt, ...)

@@ -429,6 +429,19 @@ static void rejoin_history(lm_chat *c, uint64_t hub, uint64_t first)
     hand_pending(c, hub);
 }
 
+static void chat_event_drop(lm_event *ev)
+{
+    free(((lm_ev_chat *)(void *)ev)->text);
+}
+
+static lm_ev_chat *chat_event(lm_chat *c)
+{
+    lm_ev_chat *ev = lm_mesh_event(c->n, LM_EV_CHAT, sizeof *ev);
+    if (ev)
+        ev->h.drop = chat_event_drop;
+    return ev;
+}
+
 /* The log hands each message here once, in order. */
 static void deliver(void *ud, const lm_chat_entry *e)
 {
@@ -450,20 +463,17 @@ static void deliver(void *ud, const lm_chat_entry *e)
     }
     if (was_shown(c, e->origin, e->msgid))
         return; /* shown before the histories were joined */
-    lm_event *ev = lm_mesh_event(c->n, LM_EV_CHAT);
-    if (!ev)
+    lm_ev_chat *ev = chat_event(c);
+    if (!ev || !(ev->text = strdup(e->text))) {
+        lm_event_free(ev ? &ev->h : NULL);
         return;
-    ev->id = e->origin;
+    }
+    ev->from = e->origin;
     snprintf(ev->name, sizeof ev->name, "%s", e->name);
     ev->ts = e->ts;
     ev->seq = e->seq;
     ev->history = e->flags & LM_CHAT_HISTORY;
-    ev->text = strdup(e->text);
-    if (!ev->text) {
-        lm_event_free(ev);
-        return;
-    }
-    lm_mesh_emit(c->n, ev);
+    lm_mesh_emit(c->n, &ev->h);
 }
 
 static void ack_if_deputy(lm_chat *c, uint64_t hub)
@@ -545,18 +555,18 @@ static void on_sync_start(lm_chat *c, const lm_member *from, const lm_msg *m)
 static void emit_dm(lm_chat *c, uint64_t from, const char *name,
                     const lm_msg *m)
 {
-    lm_event *ev = lm_mesh_event(c->n, LM_EV_CHAT);
+    lm_ev_chat *ev = chat_event(c);
     if (!ev || !(ev->text = strdup(m->u.dm.text))) {
-        lm_event_free(ev);
+        lm_event_free(ev ? &ev->h : NULL);
         return;
     }
-    ev->id = from;
+    ev->from = from;
     snprintf(ev->name, sizeof ev->name, "%s", name);
     ev->direct = true;
     ev->nto = m->u.dm.nto;
     memcpy(ev->to, m->u.dm.to, m->u.dm.nto * sizeof ev->to[0]);
     ev->ts = m->u.dm.ts;
-    lm_mesh_emit(c->n, ev);
+    lm_mesh_emit(c->n, &ev->h);
 }
 
 static void on_dm(lm_chat *c, const lm_member *from, const lm_msg *m)

@@ -85,11 +85,11 @@ static void send_state(lm_room *r, uint64_t to, uint8_t flags)
 
 static void emit_hub(lm_room *r)
 {
-    lm_event *ev = lm_mesh_event(r->n, LM_EV_HUB);
+    lm_ev_hub *ev = lm_mesh_event(r->n, LM_EV_HUB, sizeof *ev);
     if (!ev)
         return;
     ev->st = *lm_mesh_roles(r->n);
-    lm_mesh_emit(r->n, ev);
+    lm_mesh_emit(r->n, &ev->h);
 }
 
 static void elect(lm_room *r)

@@ -16,6 +16,18 @@ CASES = ["garbage", "early", "version", "room", "forged", "wrongpw",
          "truncated", "unknown", "oversize", "badutf8", "replay", "flood",
          "silent"]
 EXPECT = {"bad_message", "version", "bad_peer", "flood"}
+# counters the attack must raise: truncated/badutf8/oversize are malformed,
+# unknown is a type from the future, silent never says hello
+COUNTERS = ["bad_msgs", "unknown_msgs", "slow_hellos"]
+
+
+def stats(node):
+    """The node's answer to the stats command (a dict; empty if none)."""
+    k = len(node.evs("stats"))
+    node.send("stats")
+    wait(lambda: len(node.evs("stats")) > k, 3)
+    got = node.evs("stats")
+    return got[-1] if len(got) > k else {}
 
 
 def wrong_password(o):
@@ -82,6 +94,7 @@ def main():
         ti = next((i for i, n in enumerate(nodes)
                    if n.evs("ready") and n.evs("ready")[0].get("id") == hub), 0)
         target = nodes[ti]
+        before = stats(target)
         rss0 = target.rss_kb()
         for r in range(o.rounds):
             out = subprocess.run([o.poke, "127.0.0.1", str(ports[ti]), "hostile"] + CASES,
@@ -112,6 +125,16 @@ def main():
         target.send("who")
         if not wait(lambda: target.evs("members"), 3):
             fails.append("attacked node stopped answering")
+        # the attack shows in the node's counters (the stats command)
+        after = stats(target)
+        print("stats before:", {k: before.get(k) for k in COUNTERS})
+        print("stats after: ", {k: after.get(k) for k in COUNTERS})
+        for k in COUNTERS:
+            if not isinstance(after.get(k), int) or after[k] <= (before.get(k) or 0):
+                fails.append(f"stats: {k} did not rise under attack "
+                             f"({before.get(k)} -> {after.get(k)})")
+        if len(after.get("peers") or []) != 2:
+            fails.append(f"stats: {len(after.get('peers') or [])} peers listed, 2 expected")
     finally:
         stop(nodes)
     return verdict(fails)

@@ -149,11 +149,22 @@ class Node:
         finally:
             if self.errf:
                 self.errf.close()  # the child has its own copy
+        self.reading = threading.Event()  # cleared: stop reading stdout
+        self.reading.set()
         self.reader = threading.Thread(target=self._read, name=name, daemon=True)
         self.reader.start()
 
+    def pause(self):
+        """Stops reading its stdout (a front end that stops reading): the
+        pipe fills, and the node must hold its events, not lose them."""
+        self.reading.clear()
+
+    def resume(self):
+        self.reading.set()
+
     def _read(self):
-        for line in self.proc.stdout:
+        for line in iter(self.proc.stdout.readline, ""):
+            self.reading.wait()
             h = time.monotonic()
             # the pipe is read as latin-1 so any byte gets through; the
             # events themselves are UTF-8

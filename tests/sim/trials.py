@@ -23,6 +23,8 @@ is one thing people hit that the scenario tests did not try:
   oneway    A and B cannot reach each other but both reach C: the room says
             so, and A's and B's chat still reach everyone
   dmaddr    `dm bob,bob` delivers once; a name holding a quote is reachable
+  stopread  a front end stops reading while 500 chat messages arrive, then
+            reads again: every message is there, once, in order
 
   trials.py --binary build/lanmeet --case restart [--rounds N]
 
@@ -470,10 +472,75 @@ def case_dmaddr(o, fails):
         stop(nodes)
 
 
+def case_stopread(o, fails):
+    """A front end stops reading while 500 chat messages arrive (5 senders
+    x 100), then reads again: every message is there, once, in order. Its
+    event queue is cut to 16 (--test-event-cap) so most of them must wait
+    inside the node."""
+    names = ["reader"] + [f"s{i}" for i in range(5)]
+    ps = ports(len(names))
+    nodes = []
+    for i, nm in enumerate(names):
+        extra = ["--test-faults", "--test-event-cap", "16"] if i == 0 else []
+        nodes.append(Node(o.binary, nm, ps[i], [p for p in ps if p != ps[i]],
+                          room="trials", extra=extra))
+    reader, senders = nodes[0], nodes[1:]
+    per, total = 100, 100 * len(senders)
+    try:
+        if not formed(nodes, 15):
+            fails.append("the room did not form")
+            return
+        reader.pause()
+        time.sleep(0.2)  # a pause: let the reader thread stop at a line
+        t0 = time.monotonic()
+        # 500 x ~0.5 KB of JSON: far more than the pipe holds, so the front
+        # end blocks and the node's queue of 16 fills
+        pad = " " + "x" * 300
+        for k in range(per):  # 18 a second each: under the senders' limit
+            for s in senders:
+                s.send(f"say stopread {s.name} {k}{pad}")
+            time.sleep(1 / 18)
+        texts = [f"stopread {s.name} {k}{pad}" for s in senders for k in range(per)]
+        ok = all_got(senders, texts, 20)
+        print(f"{total} messages said in {time.monotonic() - t0:.1f} s; the "
+              f"senders {'all got them' if ok else 'did NOT all get them'}")
+        if not ok:
+            fails.append("the senders did not get every message")
+        alive = reader.proc.poll() is None
+        reader.resume()
+        all_got([reader], texts, 20)
+        reader.send("stats")
+        wait(lambda: reader.evs("stats"), 5)
+        chats = [e for e in reader.evs("chat") if e.get("text", "").startswith("stopread ")]
+        got = [e["text"] for e in chats]
+        seqs = [e.get("seq") for e in chats]
+        st = reader.evs("stats")[-1] if reader.evs("stats") else {}
+        print(f"reader: {len(got)} of {total} chat events, {len(set(got))} distinct, "
+              f"seq in order: {seqs == sorted(seqs)}; stats held_events "
+              f"{st.get('held_events')}, dropped_events {st.get('dropped_events')}")
+        if not alive:
+            fails.append("the reader's node exited while it was not read")
+        if sorted(got) != sorted(texts) or len(got) != total:
+            fails.append(f"the reader got {len(got)} of {total} messages "
+                         f"({len(set(got))} distinct)")
+        if seqs != sorted(seqs):
+            fails.append("the reader's messages are out of order")
+        for s in senders:
+            mine = [t for t in got if t.startswith(f"stopread {s.name} ")]
+            if mine != [f"stopread {s.name} {k}{pad}" for k in range(per)][:len(mine)]:
+                fails.append(f"{s.name}'s messages reached the reader out of order")
+        if not st.get("held_events"):
+            fails.append("no event had to wait: the test did not fill the queue")
+        if st.get("dropped_events"):
+            fails.append(f"{st.get('dropped_events')} events dropped")
+    finally:
+        stop(nodes)
+
+
 CASES = {"restart": case_restart, "newhub": case_newhub, "burst": case_burst,
          "terminal": case_terminal, "names": case_names, "full": case_full,
          "alarms": case_alarms, "resumed": case_resumed, "oneway": case_oneway,
-         "dmaddr": case_dmaddr}
+         "dmaddr": case_dmaddr, "stopread": case_stopread}
 
 
 def main():
