@@ -1,11 +1,8 @@
 /* wire.c - encode and decode every lanmeet message (see wire.h).
  *
- * Two small cursors do all the byte work: a reader and a writer, each with
- * a position, an end, and a sticky error. Every get checks room first, so a
- * message body is read as a straight run of gets with one error check at
- * the end, and nothing is ever read past the packet. Integers are put and
- * got a byte at a time, little-endian, so host byte order and alignment
- * never matter.
+ * The byte work is cursor.h's: a reader and a writer with a sticky error,
+ * so a message body is a straight run of gets or puts with one check at
+ * the end, and nothing is ever read past the packet.
  *
  * Layout of each message after its type byte (uN = N-bit unsigned LE,
  * iN = two's complement LE, sN = string with an N-bit length prefix):
@@ -53,8 +50,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "cursor.h"
 #include "err.h"
-#include "text.h"
 
 /* ---- sizes ------------------------------------------------------------ */
 
@@ -125,18 +122,12 @@ const char *lm_wire_type_name(uint8_t type)
 
 /* ---- strings ---------------------------------------------------------- */
 
-/* How one kind of string field goes on the wire. Names and rooms must also
- * be fit to show (lm_name_valid); other strings need only be UTF-8. */
-typedef struct strspec {
-    size_t prefix; /* bytes of length prefix: 1 or 2 */
-    size_t cap;    /* most bytes of UTF-8; the char array holds cap + 1 */
-    bool name;
-} strspec;
-
-static const strspec NAME = {1, LM_NAME_MAX, true};
-static const strspec ROOM = {1, LM_ROOM_MAX, true};
-static const strspec REASON = {1, LM_REASON_MAX, false};
-static const strspec TEXT = {2, LM_TEXT_MAX, false};
+/* Names and rooms must also be fit to show (lm_name_valid); other strings
+ * need only be UTF-8. */
+static const lm_strspec NAME = {1, LM_NAME_MAX, true};
+static const lm_strspec ROOM = {1, LM_ROOM_MAX, true};
+static const lm_strspec REASON = {1, LM_REASON_MAX, false};
+static const lm_strspec TEXT = {2, LM_TEXT_MAX, false};
 
 /* The codec relies on each array being exactly cap + 1 bytes. */
 #define FIELD_SIZE(f) sizeof(((lm_msg *)0)->u.f)
@@ -152,270 +143,123 @@ _Static_assert(FIELD_SIZE(hello.eph_pk) == LM_KEY_LEN, "hello.eph_pk");
 _Static_assert(FIELD_SIZE(hello.id_pk) == LM_KEY_LEN, "hello.id_pk");
 _Static_assert(FIELD_SIZE(hello.sig) == LM_SIGNATURE_LEN, "hello.sig");
 
-/* ---- writer ----------------------------------------------------------- */
+/* ---- the shared parts of messages ---------------------------------------- */
 
-typedef struct writer {
-    uint8_t *p, *end;
-    int err;   /* first bad field, LM_EINVAL or LM_ETOOBIG; 0 if none */
-    bool full; /* ran out of buffer; reported only if no field was bad */
-} writer;
-
-static void wr_fail(writer *w, int code)
+static void wr_state(lm_writer *w, const lm_elect_state *st)
 {
-    if (!w->err)
-        w->err = code;
+    lm_wr_u64(w, st->term);
+    lm_wr_u64(w, st->hub);
+    lm_wr_u64(w, st->deputy);
+    lm_wr_u32(w, st->hub_run);
 }
 
-static void wr_bytes(writer *w, const void *src, size_t n)
+static void rd_state(lm_reader *r, lm_elect_state *st)
 {
-    if (n == 0 || w->full)
-        return;
-    if ((size_t)(w->end - w->p) < n) {
-        w->full = true;
-        return;
-    }
-    memcpy(w->p, src, n);
-    w->p += n;
-}
-
-/* The low n bytes of v, least significant first. */
-static void wr_uint(writer *w, uint64_t v, size_t n)
-{
-    uint8_t b[8];
-    for (size_t i = 0; i < n; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-    wr_bytes(w, b, n);
-}
-
-static void wr_u8(writer *w, uint8_t v) { wr_uint(w, v, 1); }
-static void wr_u16(writer *w, uint16_t v) { wr_uint(w, v, 2); }
-static void wr_u32(writer *w, uint32_t v) { wr_uint(w, v, 4); }
-static void wr_u64(writer *w, uint64_t v) { wr_uint(w, v, 8); }
-static void wr_i64(writer *w, int64_t v) { wr_uint(w, (uint64_t)v, 8); }
-
-static void wr_str(writer *w, const strspec *sp, const char *s)
-{
-    /* A string that fills its whole array has no room for its NUL, so it
-     * is longer than the cap. */
-    const char *nul = memchr(s, '\0', sp->cap + 1);
-    if (!nul) {
-        wr_fail(w, LM_ETOOBIG);
-        return;
-    }
-    size_t n = (size_t)(nul - s);
-    if (!lm_utf8_valid(s, n) || (sp->name && !lm_name_valid(s, n))) {
-        wr_fail(w, LM_EINVAL);
-        return;
-    }
-    wr_uint(w, n, sp->prefix);
-    wr_bytes(w, s, n);
-}
-
-static void wr_state(writer *w, const lm_elect_state *st)
-{
-    wr_u64(w, st->term);
-    wr_u64(w, st->hub);
-    wr_u64(w, st->deputy);
-    wr_u32(w, st->hub_run);
-}
-
-/* ---- reader ----------------------------------------------------------- */
-
-typedef struct reader {
-    const uint8_t *p, *end;
-    int err; /* first error, an LM_E* code; 0 if none */
-} reader;
-
-static void rd_fail(reader *r, int code)
-{
-    if (!r->err)
-        r->err = code;
-}
-
-/* The next n bytes, or NULL with r->err set when fewer are left. */
-static const uint8_t *rd_bytes(reader *r, size_t n)
-{
-    if (r->err)
-        return NULL;
-    if ((size_t)(r->end - r->p) < n) {
-        rd_fail(r, LM_EPROTO);
-        return NULL;
-    }
-    const uint8_t *q = r->p;
-    r->p += n;
-    return q;
-}
-
-/* An n-byte little-endian unsigned integer; 0 on error. */
-static uint64_t rd_uint(reader *r, size_t n)
-{
-    const uint8_t *q = rd_bytes(r, n);
-    uint64_t v = 0;
-    if (!q)
-        return 0;
-    for (size_t i = n; i-- > 0;)
-        v = (v << 8) | q[i];
-    return v;
-}
-
-/* The narrowing casts below keep every bit: rd_uint read only n bytes. */
-static uint8_t rd_u8(reader *r) { return (uint8_t)rd_uint(r, 1); }
-static uint16_t rd_u16(reader *r) { return (uint16_t)rd_uint(r, 2); }
-static uint32_t rd_u32(reader *r) { return (uint32_t)rd_uint(r, 4); }
-static uint64_t rd_u64(reader *r) { return rd_uint(r, 8); }
-
-/* Two's complement without relying on an implementation-defined cast. */
-static int64_t rd_i64(reader *r)
-{
-    uint64_t v = rd_uint(r, 8);
-    if (v <= INT64_MAX)
-        return (int64_t)v;
-    return -(int64_t)(UINT64_MAX - v) - 1;
-}
-
-/* Copies a string into out, which holds sp->cap + 1 bytes, NUL-terminated.
- * lm_utf8_valid refuses NUL, so strlen(out) is the wire length. */
-static void rd_str(reader *r, const strspec *sp, char *out)
-{
-    size_t n = (size_t)rd_uint(r, sp->prefix);
-    if (r->err)
-        return;
-    if (n > sp->cap) {
-        rd_fail(r, LM_ETOOBIG);
-        return;
-    }
-    const uint8_t *q = rd_bytes(r, n);
-    if (!q)
-        return;
-    const char *s = (const char *)q;
-    if (!lm_utf8_valid(s, n)) {
-        rd_fail(r, LM_EUTF8);
-        return;
-    }
-    if (sp->name && !lm_name_valid(s, n)) {
-        rd_fail(r, LM_EPROTO);
-        return;
-    }
-    memcpy(out, s, n);
-    out[n] = '\0';
-}
-
-/* Copies exactly n raw bytes into out, which holds n; out is left as it
- * was on error. */
-static void rd_raw(reader *r, uint8_t *out, size_t n)
-{
-    const uint8_t *q = rd_bytes(r, n);
-    if (q)
-        memcpy(out, q, n);
-}
-
-static void rd_state(reader *r, lm_elect_state *st)
-{
-    st->term = rd_u64(r);
-    st->hub = rd_u64(r);
-    st->deputy = rd_u64(r);
-    st->hub_run = rd_u32(r);
+    st->term = lm_rd_u64(r);
+    st->hub = lm_rd_u64(r);
+    st->deputy = lm_rd_u64(r);
+    st->hub_run = lm_rd_u32(r);
 }
 
 /* A peer or recipient count: at most LM_MAX_PEERS, at least min. */
-static uint8_t rd_count(reader *r, uint8_t min)
+static uint8_t rd_count(lm_reader *r, uint8_t min)
 {
-    uint8_t n = rd_u8(r);
+    uint8_t n = lm_rd_u8(r);
     if (r->err)
         return 0;
     if (n > LM_MAX_PEERS)
-        rd_fail(r, LM_ETOOBIG);
+        lm_rd_fail(r, LM_ETOOBIG);
     else if (n < min)
-        rd_fail(r, LM_EPROTO);
+        lm_rd_fail(r, LM_EPROTO);
     return r->err ? 0 : n;
 }
 
 /* ---- encode ----------------------------------------------------------- */
 
-static void wr_count(writer *w, uint8_t n, uint8_t min)
+static void wr_count(lm_writer *w, uint8_t n, uint8_t min)
 {
     if (n > LM_MAX_PEERS)
-        wr_fail(w, LM_ETOOBIG);
+        lm_wr_fail(w, LM_ETOOBIG);
     else if (n < min)
-        wr_fail(w, LM_EINVAL);
-    wr_u8(w, n);
+        lm_wr_fail(w, LM_EINVAL);
+    lm_wr_u8(w, n);
 }
 
-static void encode_body(writer *w, const lm_msg *m)
+static void encode_body(lm_writer *w, const lm_msg *m)
 {
     switch (m->type) {
     case LM_MSG_HELLO:
-        wr_u32(w, m->u.hello.magic);
-        wr_u16(w, m->u.hello.version);
-        wr_u8(w, m->u.hello.flags);
-        wr_u64(w, m->u.hello.room_tag);
-        wr_u64(w, m->u.hello.key_check);
-        wr_bytes(w, m->u.hello.eph_pk, LM_KEY_LEN);
-        wr_bytes(w, m->u.hello.id_pk, LM_KEY_LEN);
-        wr_bytes(w, m->u.hello.sig, LM_SIGNATURE_LEN);
+        lm_wr_u32(w, m->u.hello.magic);
+        lm_wr_u16(w, m->u.hello.version);
+        lm_wr_u8(w, m->u.hello.flags);
+        lm_wr_u64(w, m->u.hello.room_tag);
+        lm_wr_u64(w, m->u.hello.key_check);
+        lm_wr_bytes(w, m->u.hello.eph_pk, LM_KEY_LEN);
+        lm_wr_bytes(w, m->u.hello.id_pk, LM_KEY_LEN);
+        lm_wr_bytes(w, m->u.hello.sig, LM_SIGNATURE_LEN);
         break;
     case LM_MSG_REJECT:
-        wr_u8(w, m->u.reject.code);
-        wr_str(w, &REASON, m->u.reject.reason);
+        lm_wr_u8(w, m->u.reject.code);
+        lm_wr_str(w, &REASON, m->u.reject.reason);
         break;
     case LM_MSG_STATE:
         wr_state(w, &m->u.state.st);
-        wr_u8(w, m->u.state.flags);
+        lm_wr_u8(w, m->u.state.flags);
         break;
     case LM_MSG_PEERS:
         wr_count(w, m->u.peers.n, 0);
         for (size_t i = 0; i < m->u.peers.n && i < LM_MAX_PEERS; i++) {
-            wr_u64(w, m->u.peers.peer[i].id);
-            wr_u32(w, m->u.peers.peer[i].ipv4);
-            wr_u16(w, m->u.peers.peer[i].port);
+            lm_wr_u64(w, m->u.peers.peer[i].id);
+            lm_wr_u32(w, m->u.peers.peer[i].ipv4);
+            lm_wr_u16(w, m->u.peers.peer[i].port);
         }
         break;
     case LM_MSG_CHAT_SUBMIT:
-        wr_u64(w, m->u.submit.msgid);
-        wr_i64(w, m->u.submit.ts);
-        wr_str(w, &TEXT, m->u.submit.text);
+        lm_wr_u64(w, m->u.submit.msgid);
+        lm_wr_i64(w, m->u.submit.ts);
+        lm_wr_str(w, &TEXT, m->u.submit.text);
         break;
     case LM_MSG_CHAT:
-        wr_u64(w, m->u.chat.seq);
-        wr_u64(w, m->u.chat.chain);
-        wr_u64(w, m->u.chat.origin);
-        wr_u64(w, m->u.chat.msgid);
-        wr_i64(w, m->u.chat.ts);
-        wr_u8(w, m->u.chat.flags);
-        wr_str(w, &NAME, m->u.chat.name);
-        wr_str(w, &TEXT, m->u.chat.text);
+        lm_wr_u64(w, m->u.chat.seq);
+        lm_wr_u64(w, m->u.chat.chain);
+        lm_wr_u64(w, m->u.chat.origin);
+        lm_wr_u64(w, m->u.chat.msgid);
+        lm_wr_i64(w, m->u.chat.ts);
+        lm_wr_u8(w, m->u.chat.flags);
+        lm_wr_str(w, &NAME, m->u.chat.name);
+        lm_wr_str(w, &TEXT, m->u.chat.text);
         break;
     case LM_MSG_CHAT_ACK:
-        wr_u64(w, m->u.ack.seq);
+        lm_wr_u64(w, m->u.ack.seq);
         break;
     case LM_MSG_SYNC_REQ:
-        wr_u64(w, m->u.sync_req.seq);
-        wr_u64(w, m->u.sync_req.origin);
-        wr_u64(w, m->u.sync_req.msgid);
-        wr_u64(w, m->u.sync_req.chain);
-        wr_u32(w, m->u.sync_req.ask);
+        lm_wr_u64(w, m->u.sync_req.seq);
+        lm_wr_u64(w, m->u.sync_req.origin);
+        lm_wr_u64(w, m->u.sync_req.msgid);
+        lm_wr_u64(w, m->u.sync_req.chain);
+        lm_wr_u32(w, m->u.sync_req.ask);
         break;
     case LM_MSG_SYNC_START:
-        wr_u64(w, m->u.sync_start.seq);
-        wr_u8(w, m->u.sync_start.flags);
-        wr_u32(w, m->u.sync_start.ask);
+        lm_wr_u64(w, m->u.sync_start.seq);
+        lm_wr_u8(w, m->u.sync_start.flags);
+        lm_wr_u32(w, m->u.sync_start.ask);
         break;
     case LM_MSG_DM:
-        wr_u64(w, m->u.dm.msgid);
-        wr_i64(w, m->u.dm.ts);
+        lm_wr_u64(w, m->u.dm.msgid);
+        lm_wr_i64(w, m->u.dm.ts);
         wr_count(w, m->u.dm.nto, 1);
         for (size_t i = 0; i < m->u.dm.nto && i < LM_MAX_PEERS; i++)
-            wr_u64(w, m->u.dm.to[i]);
-        wr_str(w, &TEXT, m->u.dm.text);
+            lm_wr_u64(w, m->u.dm.to[i]);
+        lm_wr_str(w, &TEXT, m->u.dm.text);
         break;
     case LM_MSG_INTRO:
-        wr_i64(w, m->u.intro.start_ms);
-        wr_u8(w, m->u.intro.flags);
-        wr_u16(w, m->u.intro.port);
+        lm_wr_i64(w, m->u.intro.start_ms);
+        lm_wr_u8(w, m->u.intro.flags);
+        lm_wr_u16(w, m->u.intro.port);
         wr_count(w, m->u.intro.members, 0);
-        wr_u32(w, m->u.intro.run);
-        wr_str(w, &NAME, m->u.intro.name);
-        wr_str(w, &ROOM, m->u.intro.room);
+        lm_wr_u32(w, m->u.intro.run);
+        lm_wr_str(w, &NAME, m->u.intro.name);
+        lm_wr_str(w, &ROOM, m->u.intro.room);
         wr_state(w, &m->u.intro.st);
         break;
     }
@@ -428,93 +272,88 @@ int lm_wire_encode(const lm_msg *m, uint8_t *buf, size_t cap)
     if (lm_wire_max_size(m->type) == 0)
         return LM_EINVAL;
 
-    writer w = {buf, buf, 0, false};
-    if (buf)
-        w.end = buf + cap;
-    wr_u8(&w, m->type);
+    lm_writer w;
+    lm_wr_init(&w, buf, cap);
+    lm_wr_u8(&w, m->type);
     encode_body(&w, m);
-    if (w.err)
-        return w.err;
-    if (w.full)
-        return LM_ETOOBIG;
-    return (int)(w.p - buf); /* at most LM_WIRE_MAX */
+    return lm_wr_done(&w); /* at most LM_WIRE_MAX */
 }
 
 /* ---- decode ----------------------------------------------------------- */
 
-static void decode_body(reader *r, lm_msg *m)
+static void decode_body(lm_reader *r, lm_msg *m)
 {
     switch (m->type) {
     case LM_MSG_HELLO: /* magic and version were read by the caller */
-        m->u.hello.flags = rd_u8(r);
-        m->u.hello.room_tag = rd_u64(r);
-        m->u.hello.key_check = rd_u64(r);
-        rd_raw(r, m->u.hello.eph_pk, LM_KEY_LEN);
-        rd_raw(r, m->u.hello.id_pk, LM_KEY_LEN);
-        rd_raw(r, m->u.hello.sig, LM_SIGNATURE_LEN);
+        m->u.hello.flags = lm_rd_u8(r);
+        m->u.hello.room_tag = lm_rd_u64(r);
+        m->u.hello.key_check = lm_rd_u64(r);
+        lm_rd_raw(r, m->u.hello.eph_pk, LM_KEY_LEN);
+        lm_rd_raw(r, m->u.hello.id_pk, LM_KEY_LEN);
+        lm_rd_raw(r, m->u.hello.sig, LM_SIGNATURE_LEN);
         break;
     case LM_MSG_REJECT:
-        m->u.reject.code = rd_u8(r);
-        rd_str(r, &REASON, m->u.reject.reason);
+        m->u.reject.code = lm_rd_u8(r);
+        lm_rd_str(r, &REASON, m->u.reject.reason);
         break;
     case LM_MSG_STATE:
         rd_state(r, &m->u.state.st);
-        m->u.state.flags = rd_u8(r);
+        m->u.state.flags = lm_rd_u8(r);
         break;
     case LM_MSG_PEERS:
         m->u.peers.n = rd_count(r, 0);
         for (size_t i = 0; i < m->u.peers.n; i++) {
-            m->u.peers.peer[i].id = rd_u64(r);
-            m->u.peers.peer[i].ipv4 = rd_u32(r);
-            m->u.peers.peer[i].port = rd_u16(r);
+            m->u.peers.peer[i].id = lm_rd_u64(r);
+            m->u.peers.peer[i].ipv4 = lm_rd_u32(r);
+            m->u.peers.peer[i].port = lm_rd_u16(r);
         }
         break;
     case LM_MSG_CHAT_SUBMIT:
-        m->u.submit.msgid = rd_u64(r);
-        m->u.submit.ts = rd_i64(r);
-        rd_str(r, &TEXT, m->u.submit.text);
+        m->u.submit.msgid = lm_rd_u64(r);
+        m->u.submit.ts = lm_rd_i64(r);
+        lm_rd_str(r, &TEXT, m->u.submit.text);
         break;
     case LM_MSG_CHAT:
-        m->u.chat.seq = rd_u64(r);
-        m->u.chat.chain = rd_u64(r);
-        m->u.chat.origin = rd_u64(r);
-        m->u.chat.msgid = rd_u64(r);
-        m->u.chat.ts = rd_i64(r);
-        m->u.chat.flags = rd_u8(r);
-        rd_str(r, &NAME, m->u.chat.name);
-        rd_str(r, &TEXT, m->u.chat.text);
+        m->u.chat.seq = lm_rd_u64(r);
+        m->u.chat.chain = lm_rd_u64(r);
+        m->u.chat.origin = lm_rd_u64(r);
+        m->u.chat.msgid = lm_rd_u64(r);
+        m->u.chat.ts = lm_rd_i64(r);
+        m->u.chat.flags = lm_rd_u8(r);
+        lm_rd_str(r, &NAME, m->u.chat.name);
+        lm_rd_str(r, &TEXT, m->u.chat.text);
         break;
     case LM_MSG_CHAT_ACK:
-        m->u.ack.seq = rd_u64(r);
+        m->u.ack.seq = lm_rd_u64(r);
         break;
     case LM_MSG_SYNC_REQ:
-        m->u.sync_req.seq = rd_u64(r);
-        m->u.sync_req.origin = rd_u64(r);
-        m->u.sync_req.msgid = rd_u64(r);
-        m->u.sync_req.chain = rd_u64(r);
-        m->u.sync_req.ask = rd_u32(r);
+        m->u.sync_req.seq = lm_rd_u64(r);
+        m->u.sync_req.origin = lm_rd_u64(r);
+        m->u.sync_req.msgid = lm_rd_u64(r);
+        m->u.sync_req.chain = lm_rd_u64(r);
+        m->u.sync_req.ask = lm_rd_u32(r);
         break;
     case LM_MSG_SYNC_START:
-        m->u.sync_start.seq = rd_u64(r);
-        m->u.sync_start.flags = rd_u8(r);
-        m->u.sync_start.ask = rd_u32(r);
+        m->u.sync_start.seq = lm_rd_u64(r);
+        m->u.sync_start.flags = lm_rd_u8(r);
+        m->u.sync_start.ask = lm_rd_u32(r);
         break;
     case LM_MSG_DM:
-        m->u.dm.msgid = rd_u64(r);
-        m->u.dm.ts = rd_i64(r);
+        m->u.dm.msgid = lm_rd_u64(r);
+        m->u.dm.ts = lm_rd_i64(r);
         m->u.dm.nto = rd_count(r, 1);
         for (size_t i = 0; i < m->u.dm.nto; i++)
-            m->u.dm.to[i] = rd_u64(r);
-        rd_str(r, &TEXT, m->u.dm.text);
+            m->u.dm.to[i] = lm_rd_u64(r);
+        lm_rd_str(r, &TEXT, m->u.dm.text);
         break;
     case LM_MSG_INTRO:
-        m->u.intro.start_ms = rd_i64(r);
-        m->u.intro.flags = rd_u8(r);
-        m->u.intro.port = rd_u16(r);
+        m->u.intro.start_ms = lm_rd_i64(r);
+        m->u.intro.flags = lm_rd_u8(r);
+        m->u.intro.port = lm_rd_u16(r);
         m->u.intro.members = rd_count(r, 0);
-        m->u.intro.run = rd_u32(r);
-        rd_str(r, &NAME, m->u.intro.name);
-        rd_str(r, &ROOM, m->u.intro.room);
+        m->u.intro.run = lm_rd_u32(r);
+        lm_rd_str(r, &NAME, m->u.intro.name);
+        lm_rd_str(r, &ROOM, m->u.intro.room);
         rd_state(r, &m->u.intro.st);
         break;
     }
@@ -536,10 +375,11 @@ int lm_wire_decode(const uint8_t *buf, size_t len, lm_msg *m)
         return LM_EUNKNOWN;
     m->type = type;
 
-    reader r = {buf + 1, buf + len, 0};
+    lm_reader r;
+    lm_rd_init(&r, buf + 1, len - 1);
     if (type == LM_MSG_HELLO) {
-        m->u.hello.magic = rd_u32(&r);
-        m->u.hello.version = rd_u16(&r);
+        m->u.hello.magic = lm_rd_u32(&r);
+        m->u.hello.version = lm_rd_u16(&r);
         if (r.err)
             return r.err;
         if (m->u.hello.magic != LM_PROTO_MAGIC ||
@@ -550,9 +390,5 @@ int lm_wire_decode(const uint8_t *buf, size_t len, lm_msg *m)
         return LM_ETOOBIG;
 
     decode_body(&r, m);
-    if (r.err)
-        return r.err;
-    if (r.p != r.end)
-        return LM_EPROTO; /* trailing bytes */
-    return 0;
+    return lm_rd_done(&r); /* trailing bytes are LM_EPROTO */
 }

@@ -70,14 +70,19 @@ enum lm_msg_type {
     LM_MSG_INTRO = 11,      /* sealed second half of the hello, both ways */
     LM_MSG_SEALED = 12,     /* framing only: opaque bytes for the crypto
                                layer; never decoded here (see above) */
-    LM_MSG_TYPE_END
+    LM_MSG_TYPE_END,
+    /* Types a service decodes with its own codec; lm_wire_decode calls
+     * them LM_EUNKNOWN. Numbers are global, so they are kept here. */
+    LM_MSG_AUDIO = 13,      /* member -> hub: one captured frame (audio) */
+    LM_MSG_AUDIO_MIX = 14,  /* hub -> member: its mix, or a frame forwarded */
+    LM_MSG_AUDIO_NOTE = 15, /* muted / speaking, to every member */
 };
 
 enum lm_reject_code {
     LM_REJECT_VERSION = 1,
     LM_REJECT_ROOM = 2,
-    LM_REJECT_SELF = 3,      /* we dialled ourselves */
-    LM_REJECT_DUPLICATE = 4, /* a link to this node already exists */
+    /* 3 and 4 (self, duplicate) are retired: such links are closed
+     * without a word (LM_BYE_DUP) */
     LM_REJECT_FULL = 5,      /* room at LM_MAX_PEERS */
 };
 

@@ -149,3 +149,5 @@ endif()
 
 # The lock-free ring for the audio callback.
 lm_unit_test(test_ring)
+lm_unit_test(test_audio_wire)
+target_link_libraries(test_audio_wire PRIVATE lmaudio)
