@@ -53,14 +53,9 @@ char *lm_headless_event_json(const lm_event *ev)
     lm_json_init(&j);
     lm_json_open(&j, NULL, '{');
     lm_json_str(&j, "ev", type_name(ev->type));
-    const lm_ev_ready *rd = lm_ev_ready_of(ev);
-    const lm_ev_peer *pe = lm_ev_peer_of(ev);
-    const lm_ev_hub *hb = lm_ev_hub_of(ev);
-    const lm_ev_chat *ch = lm_ev_chat_of(ev);
-    const lm_ev_members *mb = lm_ev_members_of(ev);
-    const lm_ev_error *er = lm_ev_error_of(ev);
-    const lm_ev_stats *st = lm_ev_stats_of(ev);
-    if (rd) {
+    switch (ev->type) {
+    case LM_EV_READY: {
+        const lm_ev_ready *rd = lm_ev_ready_of(ev);
         json_id(&j, "id", rd->id);
         lm_json_str(&j, "name", rd->name);
         lm_json_str(&j, "room", rd->room);
@@ -68,17 +63,27 @@ char *lm_headless_event_json(const lm_event *ev)
         lm_json_str(&j, "version", LM_VERSION);
         lm_json_str(&j, "fingerprint", rd->fingerprint);
         lm_json_bool(&j, "private", rd->private_room);
-    } else if (pe) {
+        break;
+    }
+    case LM_EV_PEER_JOINED:
+    case LM_EV_PEER_LEFT: {
+        const lm_ev_peer *pe = lm_ev_peer_of(ev);
         json_id(&j, "id", pe->id);
         lm_json_str(&j, "name", pe->name);
         lm_json_str(&j, "addr", pe->addr);
         if (ev->type == LM_EV_PEER_LEFT)
             lm_json_str(&j, "reason", pe->reason);
-    } else if (hb) {
+        break;
+    }
+    case LM_EV_HUB: {
+        const lm_ev_hub *hb = lm_ev_hub_of(ev);
         json_id(&j, "hub", hb->st.hub);
         json_id(&j, "deputy", hb->st.deputy);
         lm_json_uint(&j, "term", hb->st.term);
-    } else if (ch) {
+        break;
+    }
+    case LM_EV_CHAT: {
+        const lm_ev_chat *ch = lm_ev_chat_of(ev);
         json_id(&j, "from", ch->from);
         lm_json_str(&j, "from_name", ch->name);
         if (ch->direct) {
@@ -95,7 +100,10 @@ char *lm_headless_event_json(const lm_event *ev)
             lm_json_uint(&j, "seq", ch->seq);
         if (ch->history)
             lm_json_bool(&j, "history", true);
-    } else if (mb) {
+        break;
+    }
+    case LM_EV_MEMBERS: {
+        const lm_ev_members *mb = lm_ev_members_of(ev);
         lm_json_open(&j, "peers", '[');
         for (size_t i = 0; i < mb->n; i++) {
             lm_json_open(&j, NULL, '{');
@@ -105,14 +113,20 @@ char *lm_headless_event_json(const lm_event *ev)
             lm_json_close(&j, '}');
         }
         lm_json_close(&j, ']');
-    } else if (er) {
+        break;
+    }
+    case LM_EV_ERROR: {
+        const lm_ev_error *er = lm_ev_error_of(ev);
         lm_json_str(&j, "code", er->code);
         lm_json_str(&j, "msg", er->msg);
         if (er->a) {
             json_id(&j, "a", er->a);
             json_id(&j, "b", er->b);
         }
-    } else if (st) {
+        break;
+    }
+    case LM_EV_STATS: {
+        const lm_ev_stats *st = lm_ev_stats_of(ev);
         lm_json_uint(&j, "bad_msgs", st->bad_msgs);
         lm_json_uint(&j, "unknown_msgs", st->unknown_msgs);
         lm_json_uint(&j, "stale_msgs", st->stale_msgs);
@@ -131,6 +145,8 @@ char *lm_headless_event_json(const lm_event *ev)
             lm_json_close(&j, '}');
         }
         lm_json_close(&j, ']');
+        break;
+    }
     }
     lm_json_int(&j, "t", ev->t_ms);
     lm_json_close(&j, '}');
@@ -153,14 +169,9 @@ static void put_shown(const char *s)
 static void print_text(const lm_event *ev)
 {
     char id[LM_ID_STR], clock[16] = "";
-    const lm_ev_ready *rd = lm_ev_ready_of(ev);
-    const lm_ev_peer *pe = lm_ev_peer_of(ev);
-    const lm_ev_hub *hb = lm_ev_hub_of(ev);
-    const lm_ev_chat *ch = lm_ev_chat_of(ev);
-    const lm_ev_members *mb = lm_ev_members_of(ev);
-    const lm_ev_error *er = lm_ev_error_of(ev);
-    const lm_ev_stats *st = lm_ev_stats_of(ev);
-    if (rd) {
+    switch (ev->type) {
+    case LM_EV_READY: {
+        const lm_ev_ready *rd = lm_ev_ready_of(ev);
         lm_id_format(rd->id, id);
         fputs("* you are ", stdout);
         put_shown(rd->name);
@@ -168,21 +179,31 @@ static void print_text(const lm_event *ev)
                rd->private_room ? "private" : "open");
         put_shown(rd->room);
         printf("', port %u\n", rd->port);
-    } else if (pe) {
+        break;
+    }
+    case LM_EV_PEER_JOINED:
+    case LM_EV_PEER_LEFT: {
+        const lm_ev_peer *pe = lm_ev_peer_of(ev);
         fputs("* ", stdout);
         put_shown(pe->name);
         if (ev->type == LM_EV_PEER_JOINED)
             printf(" joined from %s\n", pe->addr);
         else
             printf(" left (%s)\n", pe->reason);
-    } else if (hb) {
+        break;
+    }
+    case LM_EV_HUB: {
+        const lm_ev_hub *hb = lm_ev_hub_of(ev);
         char hub[LM_ID_STR], dep[LM_ID_STR];
         lm_id_format(hb->st.hub, hub);
         lm_id_format(hb->st.deputy, dep);
         printf("* hub %s, deputy %s (term %" PRIu64 ")\n",
                hb->st.hub ? hub : "none", hb->st.deputy ? dep : "none",
                hb->st.term);
-    } else if (ch) {
+        break;
+    }
+    case LM_EV_CHAT: {
+        const lm_ev_chat *ch = lm_ev_chat_of(ev);
         time_t secs = (time_t)(ch->ts / 1000);
         struct tm tm;
         if (localtime_r(&secs, &tm))
@@ -192,17 +213,26 @@ static void print_text(const lm_event *ev)
         printf("%s: ", ch->direct ? " (direct)" : "");
         put_shown(ch->text);
         fputc('\n', stdout);
-    } else if (mb) {
+        break;
+    }
+    case LM_EV_MEMBERS: {
+        const lm_ev_members *mb = lm_ev_members_of(ev);
         for (size_t i = 0; i < mb->n; i++) {
             char *t = lm_text_shown(mb->members[i].name);
             printf("  %-24s %s\n", t ? t : "?", mb->members[i].role);
             free(t);
         }
-    } else if (er) {
+        break;
+    }
+    case LM_EV_ERROR: {
+        const lm_ev_error *er = lm_ev_error_of(ev);
         fputs("! ", stdout);
         put_shown(er->msg);
         fputc('\n', stdout);
-    } else if (st) {
+        break;
+    }
+    case LM_EV_STATS: {
+        const lm_ev_stats *st = lm_ev_stats_of(ev);
         printf("* messages: %lu malformed, %lu of unknown types, %lu stale; "
                "%lu slow hellos; events: %lu dropped, %lu waited\n",
                st->bad_msgs, st->unknown_msgs, st->stale_msgs,
@@ -214,6 +244,8 @@ static void print_text(const lm_event *ev)
                    st->peers[i].loss * 100, st->peers[i].bad);
             free(t);
         }
+        break;
+    }
     }
 }
 

@@ -1,12 +1,13 @@
-/* link.c - the mesh: one ENet link per pair of nodes.
+/* link.c - the mesh: one ENet link per pair of nodes, and who is a member.
  *
  * Addresses come in as hints (--peer, mDNS, peers' lists). The node with
  * the smaller id dials; an address whose id is unknown (--peer) is dialled
  * anyway and the hello sorts it out. Both ends send a hello as soon as the
- * ENet link is up; a link joins the room only when the other hello has been
- * checked (magic, version, room, not ourselves, not a duplicate). When two
- * links to the same node exist, the one dialled by the smaller id stays, on
- * both ends, so they agree without talking about it. */
+ * ENet link is up; a link joins the room only when the other's hello and
+ * intro have been checked (hello.c). When two links to the same node
+ * exist, the one dialled by the smaller id stays, on both ends, so they
+ * agree without talking about it. A member joining, leaving or relinked
+ * is told to every service (mesh.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

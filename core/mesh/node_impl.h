@@ -37,7 +37,8 @@
  * "cut" for a moment. */
 #define LM_CUT_STABLE_US 3000000
 #define LM_MAX_CUTS 128 /* cut pairs tracked; more are counted, not told */
-#define LM_TICK_US 100000         /* housekeeping: dials, election timers */
+#define LM_TICK_US 100000 /* the mesh's housekeeping: dials, hello timeouts,
+                             orphans, cuts (services keep their own) */
 #define LM_DIAL_RETRY_US 500000
 #define LM_DIAL_RETRY_MAX_US 4000000
 #define LM_ORPHAN_US 1500000 /* how long a member may wait for its link */
