@@ -151,3 +151,7 @@ endif()
 lm_unit_test(test_ring)
 lm_unit_test(test_audio_wire)
 target_link_libraries(test_audio_wire PRIVATE lmaudio)
+
+# The audio service's pure logic: the hub's mix-minus and the jitter buffer.
+lm_unit_test(test_mix core/audio/mix.c)
+lm_unit_test(test_jitter core/audio/jitter.c)
