@@ -25,8 +25,9 @@ cmake --build build-asan -j"$(nproc)" >/dev/null
 echo "== fuzz (${FUZZ_SECONDS} s per target)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DLM_SANITIZE=ON \
   -DLM_FUZZ=ON >/dev/null
-cmake --build build-fuzz -j"$(nproc)" --target fuzz_wire fuzz_open fuzz_txt >/dev/null
-for target in wire open txt; do
+cmake --build build-fuzz -j"$(nproc)" --target fuzz_wire fuzz_open fuzz_txt fuzz_wav \
+  fuzz_audio >/dev/null
+for target in wire open txt wav audio; do
   corpus=$(mktemp -d)      # scratch: new inputs go here, the seeds stay
   log=$(mktemp)
   rc=0

@@ -27,6 +27,16 @@ static void test_commands(void)
     CHECK_EQ_INT(parse("stats", &c), 0);
     CHECK_EQ_INT(c.type, LM_UC_STATS);
     CHECK_EQ_INT(parse("stats now", &c), LM_EINVAL);
+    CHECK_EQ_INT(parse("mute", &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_MUTE);
+    CHECK_EQ_INT(parse("unmute", &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_UNMUTE);
+    CHECK_EQ_INT(parse("ptt on", &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_PTT);
+    CHECK(c.ptt_on);
+    CHECK_EQ_INT(parse("ptt off", &c), 0);
+    CHECK(!c.ptt_on);
+    CHECK_EQ_INT(parse("ptt maybe", &c), LM_EINVAL);
     CHECK_EQ_INT(parse("", &c), 0);
     CHECK_EQ_INT(c.type, LM_UC_NONE);
     CHECK_EQ_INT(parse("who me", &c), LM_EINVAL);

@@ -110,6 +110,14 @@ if(PYTHON3)
   lm_trial(resumed --rounds 3)
   lm_trial(oneway)
 
+  # Audio through the hub, measured from the signal (tests/sim/audio.py):
+  # short here; the note has the longer runs at each frame size.
+  add_test(NAME sim_audio
+           COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/audio.py
+                   --binary $<TARGET_FILE:lanmeet> --seconds 4
+                   --p50-max 40 --p99-max 80)
+  set_tests_properties(sim_audio PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
+
   # A capture of a chat session holds none of its words (needs tcpdump).
   add_test(NAME capture_no_plaintext
            COMMAND ${CMAKE_SOURCE_DIR}/tests/capture_test.sh $<TARGET_FILE:lanmeet>)
@@ -131,6 +139,18 @@ if(LM_FUZZ)
   target_link_libraries(fuzz_txt PRIVATE lmcore)
   target_compile_options(fuzz_txt PRIVATE -fsanitize=fuzzer)
   target_link_options(fuzz_txt PRIVATE -fsanitize=fuzzer)
+  # the audio codec (core/audio/audio_wire.c): decode, and encode back
+  add_executable(fuzz_audio tests/fuzz/fuzz_audio.c)
+  target_include_directories(fuzz_audio PRIVATE core)
+  target_link_libraries(fuzz_audio PRIVATE lmaudio)
+  target_compile_options(fuzz_audio PRIVATE -fsanitize=fuzzer)
+  target_link_options(fuzz_audio PRIVATE -fsanitize=fuzzer)
+  # WAV files: the --mic-file reader, from memory
+  add_executable(fuzz_wav tests/fuzz/fuzz_wav.c ui/dev/wav.c)
+  target_include_directories(fuzz_wav PRIVATE core ui/dev)
+  target_link_libraries(fuzz_wav PRIVATE lmcore PkgConfig::SPEEXDSP m)
+  target_compile_options(fuzz_wav PRIVATE -fsanitize=fuzzer)
+  target_link_options(fuzz_wav PRIVATE -fsanitize=fuzzer)
 endif()
 
 # A misbehaving peer for the harness's hostile scenario.
@@ -152,6 +172,8 @@ lm_unit_test(test_ring)
 lm_unit_test(test_audio_wire)
 target_link_libraries(test_audio_wire PRIVATE lmaudio)
 
-# The audio service's pure logic: the hub's mix-minus and the jitter buffer.
+# The WAV file and synthetic audio devices (ui/dev/wav.c, ui/dev/synth.c).
+lm_unit_test(test_wav ui/dev/wav.c ui/dev/synth.c)
+target_link_libraries(test_wav PRIVATE PkgConfig::SPEEXDSP m)
 lm_unit_test(test_mix core/audio/mix.c)
 lm_unit_test(test_jitter core/audio/jitter.c)

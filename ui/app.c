@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dev/audiodev.h"
 #include "crypto.h"
 #include "err.h"
 #include "mesh/mesh.h"
@@ -39,6 +40,41 @@ static void tell(lm_app *app, const char *code, const char *msg)
 {
     if (lm_node_post_error(app->node, code, msg) < 0)
         fprintf(stderr, "lanmeet: %s\n", msg);
+}
+
+/* The audio service and its devices; a device that cannot open is an
+ * error the person must fix (a wrong path), no device at all is not. */
+static int open_audio(lm_app *app, const lm_app_config *cfg, char *why,
+                      size_t cap, int *err)
+{
+    lm_audio_config ac = {
+        .frame_us = cfg->frame_us ? cfg->frame_us : LM_AUDIO_FRAME_DEFAULT_US,
+        .ptt = cfg->ptt,
+    };
+    char dev_why[256] = "";
+    if (cfg->mic &&
+        (*err = lm_audiodev_mic(cfg->mic, &ac.mic, dev_why, sizeof dev_why)) < 0) {
+        snprintf(why, cap, "microphone: %s", dev_why);
+        return *err;
+    }
+    if (cfg->speaker && (*err = lm_audiodev_speaker(cfg->speaker, &ac.speaker,
+                                                    dev_why, sizeof dev_why)) < 0) {
+        if (ac.mic.ops)
+            ac.mic.ops->close(ac.mic.dev);
+        snprintf(why, cap, "speaker: %s", dev_why);
+        return *err;
+    }
+    if (!ac.mic.ops && !ac.speaker.ops)
+        tell(app, "no_audio_device", "no microphone and no speaker: this "
+             "build drives audio files and synthetic sources only "
+             "(--mic-file, --mic-synth, --speaker-file); the node runs on, "
+             "silent");
+    app->audio = lm_audio_attach(app->node, &ac, err);
+    if (!app->audio) {
+        snprintf(why, cap, "cannot start audio: %s", lm_strerror(*err));
+        return *err;
+    }
+    return 0;
 }
 
 static void on_status(void *ud, int level, const char *code, const char *msg)
@@ -140,6 +176,10 @@ int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
     if (!(app->room_svc = lm_room_attach(app->node, &err)) ||
         !(app->chat = lm_chat_attach(app->node, &err))) {
         snprintf(why, cap, "cannot set up the room: %s", lm_strerror(err));
+        lm_app_close(app);
+        return err;
+    }
+    if (!cfg->no_audio && open_audio(app, cfg, why, cap, &err) < 0) {
         lm_app_close(app);
         return err;
     }

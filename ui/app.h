@@ -23,6 +23,7 @@
 
 #include "discovery.h"
 #include "mesh/node.h"
+#include "audio/audio.h"
 #include "room/chat.h"
 #include "room/room.h"
 
@@ -33,12 +34,18 @@ typedef struct lm_app_config {
     /* where the identity lives: NULL for the config directory, or
      * "ephemeral" for a fresh one each run */
     const char *identity;
+    /* audio: devices as ui/dev/audiodev.h names them (NULL: none) */
+    const char *mic, *speaker;
+    unsigned frame_us; /* 0: LM_AUDIO_FRAME_DEFAULT_US */
+    bool ptt;
+    bool no_audio; /* no audio service at all */
 } lm_app_config;
 
 typedef struct lm_app {
     lm_node *node;
     lm_room *room_svc; /* the services, owned by the node */
     lm_chat *chat;
+    lm_audio *audio; /* NULL with no_audio */
     lm_discovery *disc[2]; /* the --peer list, Avahi; NULL when not open */
     lm_disc_callbacks cb;
     char *why; /* while the --peer list opens: where its warning goes */

@@ -118,6 +118,8 @@ int lm_command_parse(char *line, lm_ucmd *c)
         {"quit", LM_UC_QUIT},
         {"help", LM_UC_HELP},
         {"stats", LM_UC_STATS},
+        {"mute", LM_UC_MUTE},
+        {"unmute", LM_UC_UNMUTE},
     };
     for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++) {
         if (strcmp(word, bare[i].word) != 0)
@@ -125,6 +127,13 @@ int lm_command_parse(char *line, lm_ucmd *c)
         if (*rest)
             return fail(c, "bad_command", "this command takes no arguments");
         c->type = bare[i].type;
+        return 0;
+    }
+    if (strcmp(word, "ptt") == 0) {
+        c->type = LM_UC_PTT;
+        if (strcmp(rest, "on") != 0 && strcmp(rest, "off") != 0)
+            return fail(c, "bad_command", "ptt takes on or off");
+        c->ptt_on = strcmp(rest, "on") == 0;
         return 0;
     }
     if (strcmp(word, "test_drop") == 0) {

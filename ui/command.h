@@ -14,6 +14,7 @@
 #ifndef LM_COMMAND_H
 #define LM_COMMAND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,9 @@ typedef enum lm_ucmd_type {
     LM_UC_QUIT,
     LM_UC_HELP,
     LM_UC_STATS,
+    LM_UC_MUTE,
+    LM_UC_UNMUTE,
+    LM_UC_PTT, /* on: ptt_on */
     LM_UC_TEST_DROP,
     LM_UC_TEST_BLOCK,
     LM_UC_TEST_UNBLOCK,
@@ -38,6 +42,7 @@ typedef struct lm_ucmd {
     const char *to[LM_MAX_PEERS]; /* dm */
     size_t nto;
     double fraction;               /* test_drop */
+    bool ptt_on;                   /* ptt */
     uint32_t ipv4;                 /* test_block: host order */
     uint16_t port;
     char code[24]; /* on error: a short word */

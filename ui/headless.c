@@ -36,6 +36,9 @@ static const char *type_name(lm_event_type t)
     case LM_EV_MEMBERS: return "members";
     case LM_EV_ERROR: return "error";
     case LM_EV_STATS: return "stats";
+    case LM_EV_SPEAKING: return "speaking";
+    case LM_EV_MUTED: return "muted";
+    case LM_EV_AUDIO: return "audio";
     }
     return "unknown";
 }
@@ -147,6 +150,26 @@ char *lm_headless_event_json(const lm_event *ev)
         lm_json_close(&j, ']');
         break;
     }
+    case LM_EV_SPEAKING: {
+        const lm_ev_speaking *sp = lm_ev_speaking_of(ev);
+        json_id(&j, "id", sp->id);
+        lm_json_bool(&j, "on", sp->on);
+        break;
+    }
+    case LM_EV_MUTED: {
+        const lm_ev_muted *mu = lm_ev_muted_of(ev);
+        json_id(&j, "id", mu->id);
+        lm_json_bool(&j, "muted", mu->muted);
+        break;
+    }
+    case LM_EV_AUDIO: {
+        const lm_ev_audio *au = lm_ev_audio_of(ev);
+        lm_json_uint(&j, "frame_us", au->frame_us);
+        lm_json_bool(&j, "mic", au->mic);
+        lm_json_bool(&j, "speaker", au->speaker);
+        lm_json_int(&j, "start_us", au->start_us);
+        break;
+    }
     }
     lm_json_int(&j, "t", ev->t_ms);
     lm_json_close(&j, '}');
@@ -246,6 +269,10 @@ static void print_text(const lm_event *ev)
         }
         break;
     }
+    case LM_EV_SPEAKING:
+    case LM_EV_MUTED:
+    case LM_EV_AUDIO:
+        break; /* a person at a terminal has no use for these lines */
     }
 }
 
@@ -265,7 +292,8 @@ static void emit(bool json, const lm_event *ev)
 }
 
 static const char help_text[] =
-    "commands: say TEXT | dm NAME[,NAME...] TEXT | who | stats | quit | help";
+    "commands: say TEXT | dm NAME[,NAME...] TEXT | who | stats | mute | "
+    "unmute | ptt on|off | quit | help";
 
 /* Runs one line (parsed in place); returns 1 when the user asked to quit,
  * LM_EFULL when the node's command queue is full (nothing was done: the
@@ -289,6 +317,18 @@ static int run_line(lm_app *app, char *line, bool json, bool test_faults)
     case LM_UC_DM: rc = lm_chat_dm(app->chat, c.to, c.nto, c.text); break;
     case LM_UC_WHO: rc = lm_node_who(app->node); break;
     case LM_UC_STATS: rc = lm_node_stats(app->node); break;
+    case LM_UC_MUTE:
+    case LM_UC_UNMUTE:
+    case LM_UC_PTT:
+        if (!app->audio) {
+            rc = lm_node_post_error(app->node, "no_audio", "audio is off "
+                                    "(--no-audio)");
+            break;
+        }
+        rc = c.type == LM_UC_PTT ? lm_audio_ptt(app->audio, c.ptt_on)
+                                 : lm_audio_mute(app->audio,
+                                                 c.type == LM_UC_MUTE);
+        break;
     case LM_UC_QUIT: return 1;
     case LM_UC_HELP:
         rc = lm_node_post_error(app->node, "help", help_text);

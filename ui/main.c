@@ -45,6 +45,16 @@ static void usage(FILE *f)
 "      --identity DIR     keep this node's key in DIR (default\n"
 "                         $XDG_CONFIG_HOME/lanmeet or ~/.config/lanmeet);\n"
 "                         'ephemeral' makes a new one each run\n"
+"      --mic-file F.wav   play F (any common rate, mono or stereo; looped)\n"
+"                         as this node's microphone\n"
+"      --mic-synth SPEC   a synthetic microphone: silence, tone:HZ[:AMP] or\n"
+"                         impulse:PERIOD_MS[:PHASE_MS[:AMP]]\n"
+"      --speaker-file F.wav  write what this node hears to F (48 kHz mono\n"
+"                         16-bit; valid even if the node is killed)\n"
+"      --audio-frame MS   2.5, 5 or 10 ms frames (default 2.5)\n"
+"      --ptt              push-to-talk: the microphone is open only between\n"
+"                         'ptt on' and 'ptt off'\n"
+"      --no-audio         no audio at all\n"
 "      --test-faults      accept the test_* commands (for the test harness)\n"
 "      --test-room-cap N  with --test-faults: a room holds N nodes, not 64\n"
 "      --test-event-cap N with --test-faults: N events queue for this front\n"
@@ -60,6 +70,8 @@ static void usage(FILE *f)
 "  dm NAME[,NAME...] TEXT    direct message; quote names with spaces:\n"
 "                            dm \"alice (2)\" hello (in quotes, \\\" is a quote)\n"
 "  who                       list the room (a members event)\n"
+"  mute | unmute             stop or resume sending your microphone, at once\n"
+"  ptt on | ptt off          with --ptt: open or close the microphone\n"
 "  stats                     the node's counters and each link's round trip\n"
 "                            and loss (a stats event)\n"
 "  quit                      leave the room and exit\n"
@@ -75,6 +87,10 @@ static void usage(FILE *f)
 "               text, ts (UTC ms), seq (room messages), history (if replayed)\n"
 "  members      peers: [{id, name, role}] (self included)\n"
 "  error        code, msg (unreachable/reachable add a, b: the two ids)\n"
+"  speaking     id, on (from the hub's voice activity)\n"
+"  muted        id, muted\n"
+"  audio        frame_us, mic, speaker, start_us (CLOCK_MONOTONIC of the\n"
+"               first frame: the devices are running)\n"
 "  stats        bad_msgs, unknown_msgs, stale_msgs, slow_hellos,\n"
 "               dropped_events, held_events, peers: [{id, name, rtt_ms,\n"
 "               loss_permille, bad}]\n"
@@ -101,7 +117,8 @@ int main(int argc, char **argv)
 {
     enum { O_HOST = 256, O_PORT, O_BIND, O_NO_MDNS, O_HEADLESS, O_EVENTS,
            O_PASSWORD, O_IDENTITY, O_TEST_FAULTS, O_TEST_ROOM_CAP,
-           O_TEST_EVENT_CAP, O_VERBOSE };
+           O_TEST_EVENT_CAP, O_VERBOSE, O_MIC_FILE, O_MIC_SYNTH,
+           O_SPEAKER_FILE, O_AUDIO_FRAME, O_PTT, O_NO_AUDIO };
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'},
         {"room", required_argument, NULL, 'r'},
@@ -118,6 +135,12 @@ int main(int argc, char **argv)
         {"test-room-cap", required_argument, NULL, O_TEST_ROOM_CAP},
         {"test-event-cap", required_argument, NULL, O_TEST_EVENT_CAP},
         {"verbose", no_argument, NULL, O_VERBOSE},
+        {"mic-file", required_argument, NULL, O_MIC_FILE},
+        {"mic-synth", required_argument, NULL, O_MIC_SYNTH},
+        {"speaker-file", required_argument, NULL, O_SPEAKER_FILE},
+        {"audio-frame", required_argument, NULL, O_AUDIO_FRAME},
+        {"ptt", no_argument, NULL, O_PTT},
+        {"no-audio", no_argument, NULL, O_NO_AUDIO},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0, 0, 0, 0},
@@ -125,6 +148,7 @@ int main(int argc, char **argv)
     char name[LM_NAME_MAX + 1];
     default_name(name, sizeof name);
     char peers[MAX_PEER_LIST] = "";
+    char mic[4096 + 8], speaker[4096 + 8]; /* "file:" and a path */
     lm_app_config cfg = {.node = {.name = name, .room = "main",
                                   .port = LM_DEFAULT_PORT},
                          .mdns = true};
@@ -191,6 +215,31 @@ int main(int argc, char **argv)
             break;
         }
         case O_VERBOSE: verbose = true; break;
+        case O_MIC_FILE:
+        case O_MIC_SYNTH: {
+            bool file = c == O_MIC_FILE;
+            snprintf(mic, sizeof mic, "%s%s", file ? "file:" : "", optarg);
+            cfg.mic = mic;
+            break;
+        }
+        case O_SPEAKER_FILE:
+            snprintf(speaker, sizeof speaker, "file:%s", optarg);
+            cfg.speaker = speaker;
+            break;
+        case O_AUDIO_FRAME:
+            if (strcmp(optarg, "2.5") == 0)
+                cfg.frame_us = 2500;
+            else if (strcmp(optarg, "5") == 0)
+                cfg.frame_us = 5000;
+            else if (strcmp(optarg, "10") == 0)
+                cfg.frame_us = 10000;
+            else {
+                fprintf(stderr, "lanmeet: --audio-frame takes 2.5, 5 or 10\n");
+                return 2;
+            }
+            break;
+        case O_PTT: cfg.ptt = true; break;
+        case O_NO_AUDIO: cfg.no_audio = true; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("lanmeet %s (protocol %d)\n", LM_VERSION,
                          LM_PROTO_VERSION);

@@ -53,6 +53,10 @@ typedef enum lm_event_type {
     LM_EV_MEMBERS,
     LM_EV_ERROR,
     LM_EV_STATS,
+    /* the audio service's (core/audio/audio.h) */
+    LM_EV_SPEAKING,
+    LM_EV_MUTED,
+    LM_EV_AUDIO,
 } lm_event_type;
 
 /* Every event starts with this header; the payload that follows depends on

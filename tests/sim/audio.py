@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Audio through the hub, measured from the signal itself, on loopback.
+
+A hub started with --host and no audio device mixes for two members:
+A talks (an impulse train, --mic-synth) and records what it hears, B
+records what it hears (--speaker-file). From the recordings:
+
+  latency   each click's arrival in B's recording against the moment A's
+            microphone made it (both nodes say, in their `audio` event,
+            the CLOCK_MONOTONIC time of their first frame): p50, p99
+  missed    clicks A made that never reached B
+  self      A's own clicks in what A hears (mix-minus: none), in dB below
+            what B hears
+  mute      A mutes: no click of hers reaches B after that, and B is told
+
+  audio.py --binary build/lanmeet [--frame 10] [--seconds 6]
+           [--p50-max 60] [--p99-max 100]
+
+Loopback only; every wait is bounded; every process is stopped. Exit 0
+on pass, 1 on failure."""
+import argparse, math, os, shutil, signal, struct, sys, tempfile, time
+
+from room import Node, free_port, stop, verdict, wait
+
+PERIOD_MS = 250
+RATE = 48000
+
+
+def read_wav(path):
+    """Samples of a 48 kHz mono 16-bit WAV the node wrote."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise ValueError(f"{path}: not a WAV file")
+    pos = 12
+    while pos + 8 <= len(data):
+        cid, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        if cid == b"data":
+            body = data[pos + 8:pos + 8 + size]
+            n = len(body) // 2
+            return list(struct.unpack(f"<{n}h", body[:2 * n]))
+        pos += 8 + size + (size & 1)
+    raise ValueError(f"{path}: no data chunk")
+
+
+def clicks(samples, threshold):
+    """Sample indexes where a click starts: the first sample above the
+    threshold after at least 40 ms below it."""
+    out, quiet = [], RATE
+    for i, v in enumerate(samples):
+        if abs(v) >= threshold:
+            if quiet >= RATE // 25:
+                out.append(i)
+            quiet = 0
+        else:
+            quiet += 1
+    return out
+
+
+def rms_db(samples):
+    if not samples:
+        return -200.0
+    e = sum(v * v for v in samples) / len(samples)
+    return 10 * math.log10(e / 32768.0 ** 2) if e > 0 else -200.0
+
+
+def pct(vals, p):
+    s = sorted(vals)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--frame", default="2.5", choices=["2.5", "5", "10"])
+    ap.add_argument("--seconds", type=float, default=6)
+    ap.add_argument("--p50-max", type=float, default=60.0)
+    ap.add_argument("--p99-max", type=float, default=100.0)
+    o = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
+    a_wav, b_wav = os.path.join(tmp, "a.wav"), os.path.join(tmp, "b.wav")
+    ps = [free_port() for _ in range(3)]
+    common = ["--audio-frame", o.frame]
+    spec = [("hub", ["--host"]),
+            ("alice", ["--mic-synth", f"impulse:{PERIOD_MS}:0:0.9",
+                       "--speaker-file", a_wav]),
+            ("bob", ["--speaker-file", b_wav])]
+    nodes = []
+    fails = []
+    try:
+        for i, (nm, extra) in enumerate(spec):
+            nodes.append(Node(o.binary, nm, ps[i], [p for p in ps if p != ps[i]],
+                              room="audio", extra=common + extra))
+        hub, alice, bob = nodes
+        if not wait(lambda: all(len(n.evs("peer_joined")) >= 2 for n in nodes) and
+                    all(n.hub() == hub.id and hub.id for n in nodes), 10):
+            fails.append("the room did not form with the forced hub")
+            return verdict(fails)
+        t0, c0 = time.monotonic(), [n.cpu_ticks() for n in nodes]
+        time.sleep(o.seconds)  # a pause: the call runs this long
+        # then alice mutes: from that moment bob must hear none of her
+        mute_us = time.monotonic() * 1e6  # CLOCK_MONOTONIC, as the nodes'
+        alice.send("mute")
+        told = wait(lambda: any(e.get("id") == alice.id and e.get("muted")
+                                for e in bob.evs("muted")), 3)
+        time.sleep(1.0)  # a pause: a second of muted call
+        hz = os.sysconf("SC_CLK_TCK")
+        took = time.monotonic() - t0
+        cpu = [100.0 * (n.cpu_ticks() - c) / hz / took for n, c in zip(nodes, c0)]
+        print("cpu during the call: " + ", ".join(
+            f"{n.name} {c:.1f} %" for n, c in zip(nodes, cpu)))
+    finally:
+        stop(nodes)
+    try:
+        starts = {}
+        for n in (alice, bob):
+            ev = n.evs("audio")
+            if not ev:
+                fails.append(f"{n.name} never said its audio started")
+                return verdict(fails)
+            starts[n.name] = ev[0]["start_us"]
+        a, b = read_wav(a_wav), read_wav(b_wav)
+        # alice's n-th click left her microphone at start + n * period
+        a0 = starts["alice"]
+        period_us = PERIOD_MS * 1000
+        lat = []
+        after_mute = 0
+        for j in clicks(b, 3000):
+            t = starts["bob"] + j * 1e6 / RATE
+            n = math.floor((t - a0) / period_us)
+            if t > mute_us + o.p99_max * 1000:
+                after_mute += 1  # left her microphone after the mute
+            elif n >= 0:
+                lat.append((t - (a0 + n * period_us)) / 1000.0)
+        print(f"after alice muted: {after_mute} clicks reached bob; bob was "
+              f"{'told' if told else 'NOT told'} (muted event)")
+        if after_mute:
+            fails.append(f"{after_mute} clicks reached bob after alice muted")
+        if not told:
+            fails.append("bob got no muted event for alice")
+        # the room takes a moment to form: count clicks from B's first
+        said = int(o.seconds * 1000 / PERIOD_MS)
+        heard = len(lat)
+        # the levels over the second half of the call, before the mute
+        end = int((mute_us - starts["bob"]) / 1e6 * RATE)
+        level_b = rms_db(b[max(0, end - int(RATE * o.seconds / 2)):end])
+        end = int((mute_us - starts["alice"]) / 1e6 * RATE)
+        level_a = rms_db(a[max(0, end - int(RATE * o.seconds / 2)):end])
+        print(f"frame {o.frame} ms: {heard} clicks reached bob (about {said} "
+              f"said while linked)")
+        if lat:
+            print(f"mouth-to-ear latency: p50 {pct(lat, 50):.1f} ms, p99 "
+                  f"{pct(lat, 99):.1f} ms, min {min(lat):.1f} ms, max {max(lat):.1f} ms")
+        print(f"level: bob hears {level_b:.1f} dBFS, alice hears {level_a:.1f} dBFS "
+              f"(her own clicks: {level_b - level_a:.1f} dB below)")
+        if heard < said * 0.6:
+            fails.append(f"only {heard} clicks reached bob")
+        if lat and pct(lat, 50) > o.p50_max:
+            fails.append(f"p50 {pct(lat, 50):.1f} ms over {o.p50_max} ms")
+        if lat and pct(lat, 99) > o.p99_max:
+            fails.append(f"p99 {pct(lat, 99):.1f} ms over {o.p99_max} ms")
+        if level_b - level_a < 60:
+            fails.append(f"alice hears herself: only {level_b - level_a:.1f} dB "
+                         f"below what bob hears")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return verdict(fails)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+/* audiodev.c - WAV files and synthetic sources behind lm_audio_io. */
+#include "audiodev.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "synth.h"
+#include "wav.h"
+
+/* Each backend's lm_audio_dev is its own object, passed back as is. */
+static lm_audio_dev *as_dev(void *p) { return p; }
+
+static int wav_in(lm_audio_dev *d, int16_t *pcm, size_t n)
+{
+    return lm_wav_read((lm_wav_reader *)(void *)d, pcm, n);
+}
+
+static void wav_in_close(lm_audio_dev *d)
+{
+    lm_wav_close((lm_wav_reader *)(void *)d);
+}
+
+static const lm_audio_io_ops wav_mic = {
+    .name = "wav", .paced = false, .read = wav_in, .close = wav_in_close,
+};
+
+static int synth_in(lm_audio_dev *d, int16_t *pcm, size_t n)
+{
+    lm_synth_read((lm_synth *)(void *)d, pcm, n);
+    return 0;
+}
+
+static void synth_close(lm_audio_dev *d)
+{
+    lm_synth_free((lm_synth *)(void *)d);
+}
+
+static const lm_audio_io_ops synth_mic = {
+    .name = "synth", .paced = false, .read = synth_in, .close = synth_close,
+};
+
+static int wav_out(lm_audio_dev *d, const int16_t *pcm, size_t n)
+{
+    int rc = lm_wav_write((lm_wav_writer *)(void *)d, pcm, n);
+    return rc == LM_ETOOBIG ? 0 : rc; /* a full file just stops growing */
+}
+
+static void wav_out_close(lm_audio_dev *d)
+{
+    lm_wav_finish((lm_wav_writer *)(void *)d);
+}
+
+static const lm_audio_io_ops wav_speaker = {
+    .name = "wav", .paced = false, .write = wav_out, .close = wav_out_close,
+};
+
+int lm_audiodev_mic(const char *spec, lm_audio_io *out, char *why,
+                    size_t cap)
+{
+    out->ops = NULL;
+    out->dev = NULL;
+    if (strncmp(spec, "file:", 5) == 0) {
+        lm_wav_reader *r;
+        int rc = lm_wav_open(spec + 5, &r, why, cap);
+        if (rc < 0)
+            return rc;
+        *out = (lm_audio_io){&wav_mic, as_dev(r)};
+        return 0;
+    }
+    lm_synth_config sc;
+    lm_synth *s = NULL;
+    if (lm_synth_parse(spec, &sc) < 0 || lm_synth_new(&sc, &s) < 0) {
+        snprintf(why, cap, "'%s' is not a microphone: give file:PATH.wav, "
+                 "silence, tone:HZ[:AMP] or impulse:PERIOD_MS[:PHASE_MS"
+                 "[:AMP]]", spec);
+        return LM_EINVAL;
+    }
+    *out = (lm_audio_io){&synth_mic, as_dev(s)};
+    return 0;
+}
+
+int lm_audiodev_speaker(const char *spec, lm_audio_io *out, char *why,
+                        size_t cap)
+{
+    out->ops = NULL;
+    out->dev = NULL;
+    if (strncmp(spec, "file:", 5) != 0) {
+        snprintf(why, cap, "'%s' is not a speaker: give file:PATH.wav",
+                 spec);
+        return LM_EINVAL;
+    }
+    lm_wav_writer *w;
+    int rc = lm_wav_create(spec + 5, &w, why, cap);
+    if (rc < 0)
+        return rc;
+    *out = (lm_audio_io){&wav_speaker, as_dev(w)};
+    return 0;
+}
