@@ -117,6 +117,10 @@ if(PYTHON3)
                    --binary $<TARGET_FILE:lanmeet> --seconds 4
                    --p50-max 40 --p99-max 80)
   set_tests_properties(sim_audio PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
+  add_test(NAME sim_audio_failover
+           COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/audio.py
+                   --binary $<TARGET_FILE:lanmeet> --failover)
+  set_tests_properties(sim_audio_failover PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
 
   # A capture of a chat session holds none of its words (needs tcpdump).
   add_test(NAME capture_no_plaintext

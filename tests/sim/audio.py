@@ -13,6 +13,10 @@ records what it hears (--speaker-file). From the recordings:
             what B hears
   mute      A mutes: no click of hers reaches B after that, and B is told
 
+With --failover: four nodes, the forced hub is killed mid-call, and the
+time from the kill to the first click B hears through the new hub is
+measured (2 s allowed).
+
   audio.py --binary build/lanmeet [--frame 10] [--seconds 6]
            [--p50-max 60] [--p99-max 100]
 
@@ -69,6 +73,58 @@ def pct(vals, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
+def failover(o):
+    """The hub is killed mid-call: the sound comes back through the new
+    hub, measured from the first click bob hears after the kill."""
+    tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
+    b_wav = os.path.join(tmp, "b.wav")
+    ps = [free_port() for _ in range(4)]
+    common = ["--audio-frame", o.frame]
+    spec = [("hub", ["--host"]),
+            ("alice", ["--mic-synth", f"impulse:{PERIOD_MS}:0:0.9"]),
+            ("bob", ["--speaker-file", b_wav]),
+            ("carol", [])]
+    nodes, fails = [], []
+    try:
+        for i, (nm, extra) in enumerate(spec):
+            nodes.append(Node(o.binary, nm, ps[i], [p for p in ps if p != ps[i]],
+                              room="audio", extra=common + extra))
+        hub, alice, bob, carol = nodes
+        if not wait(lambda: all(len(n.evs("peer_joined")) >= 3 for n in nodes) and
+                    all(n.hub() == hub.id and hub.id for n in nodes), 10):
+            fails.append("the room did not form with the forced hub")
+            return verdict(fails)
+        time.sleep(3)  # a pause: the call runs through the first hub
+        kill_us = time.monotonic() * 1e6
+        hub.proc.send_signal(signal.SIGKILL)
+        hub.proc.wait(timeout=5)
+        wait(lambda: bob.hub() not in (None, hub.id), 5)
+        new = bob.hub()
+        time.sleep(4)  # a pause: the call runs through the new hub
+    finally:
+        stop(nodes)
+    try:
+        start = bob.evs("audio")[0]["start_us"] if bob.evs("audio") else None
+        if start is None:
+            fails.append("bob never said its audio started")
+            return verdict(fails)
+        times = [start + j * 1e6 / RATE for j in clicks(read_wav(b_wav), 3000)]
+        before = [t for t in times if t < kill_us]
+        after = [t for t in times if t >= kill_us]
+        name = next((n.name for n in nodes if n.id == new), "nobody")
+        if not before or not after:
+            fails.append(f"clicks before the kill: {len(before)}, after: {len(after)}")
+            return verdict(fails)
+        gap = (after[0] - kill_us) / 1e6
+        print(f"hub killed; {name} took over; bob heard the first click "
+              f"{gap:.2f} s after the kill ({len(after)} clicks after it)")
+        if gap > 2.0:
+            fails.append(f"the sound came back {gap:.2f} s after the kill (2 s allowed)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return verdict(fails)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -76,7 +132,11 @@ def main():
     ap.add_argument("--seconds", type=float, default=6)
     ap.add_argument("--p50-max", type=float, default=60.0)
     ap.add_argument("--p99-max", type=float, default=100.0)
+    ap.add_argument("--failover", action="store_true",
+                    help="kill the hub mid-call instead (see failover)")
     o = ap.parse_args()
+    if o.failover:
+        return failover(o)
     tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
     a_wav, b_wav = os.path.join(tmp, "a.wav"), os.path.join(tmp, "b.wav")
     ps = [free_port() for _ in range(3)]
