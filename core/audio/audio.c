@@ -33,10 +33,12 @@
 #define SLOTS LM_MIX_MAX_MEMBERS /* 64: slot 0 is this node */
 #define RING_ITEMS 256
 #define JITTER_FRAMES 64
+
 #define MAX_SAMPLES 480 /* 10 ms at 48 kHz */
 #define BITRATE 48000
 #define SPEAK_DBFS (-50.0)     /* a frame this loud is voice */
 #define SPEAK_HANG_US 300000   /* speaking ends after this much quiet */
+#define IDLE_AFTER_US 1000000  /* a hub with no devices rests after this */
 
 enum {
     /* net thread -> audio thread */
@@ -61,9 +63,39 @@ typedef struct item {
     uint64_t mask; /* OUT_MIX: the listeners */
     uint32_t seq;
     int64_t capture_us;
-    uint16_t len;
+    int64_t arrival_us; /* IN_FRAME, IN_MIX: when the net thread got it */
+    uint16_t len, red_len;
     uint8_t data[LM_AUDIO_FRAME_MAX];
+    uint8_t red[LM_AUDIO_FRAME_MAX]; /* the previous frame again, if any */
 } item;
+
+/* In a jitter buffer a packet is held as [u16 len][frame][redundant], so a
+ * lost frame can be taken from the redundant copy in the next packet. */
+#define PACKED_MAX LM_JITTER_PAYLOAD_MAX
+
+/* A packet too large for the buffer with its copy keeps only the frame. */
+static size_t pack(const item *it, uint8_t out[PACKED_MAX])
+{
+    size_t red = 2 + (size_t)it->len + it->red_len <= PACKED_MAX ? it->red_len : 0;
+    out[0] = (uint8_t)it->len;
+    out[1] = (uint8_t)(it->len >> 8);
+    memcpy(out + 2, it->data, it->len);
+    memcpy(out + 2 + it->len, it->red, red);
+    return 2 + (size_t)it->len + red;
+}
+
+/* The frame (or, with red, the redundant copy) of a packed packet. */
+static const uint8_t *unpack(const uint8_t *p, size_t n, bool red,
+                             size_t *len)
+{
+    size_t k = n >= 2 ? (size_t)(p[0] | p[1] << 8) : 0;
+    if (n < 2 || k > n - 2) {
+        *len = 0;
+        return NULL;
+    }
+    *len = red ? n - 2 - k : k;
+    return red ? p + 2 + k : p + 2;
+}
 
 /* The hub's view of one member's stream. */
 typedef struct stream {
@@ -73,10 +105,15 @@ typedef struct stream {
     bool had;          /* a frame came out of the buffer since it joined */
     int64_t voice_us;  /* last frame loud enough to be voice */
     bool speaking;
-    uint8_t last[LM_AUDIO_FRAME_MAX]; /* this tick's packet, to forward */
-    size_t last_len;
+    item fwd; /* this tick's packet as it came, to forward (len 0: none) */
     int16_t pcm[MAX_SAMPLES];
 } stream;
+
+typedef struct enc_slot {
+    OpusEncoder *enc;
+    uint8_t prev[LM_AUDIO_FRAME_MAX];
+    uint16_t prev_len;
+} enc_slot;
 
 struct lm_audio {
     lm_node *n;
@@ -99,12 +136,17 @@ struct lm_audio {
     uint64_t members; /* slots taken, ours included */
     stream st[SLOTS];
     OpusEncoder *enc;       /* our microphone */
-    OpusEncoder *enc_all;   /* hub: the mix of everyone speaking */
-    OpusEncoder *enc_but[SLOTS]; /* hub: everyone but slot s (lazily made) */
+    uint8_t prev[LM_AUDIO_FRAME_MAX]; /* its previous packet */
+    uint16_t prev_len;
+    /* hub: a group's encoder and its previous packet: [0] the mix of
+     * everyone speaking, [s] everyone but slot s (made when first needed) */
+    enc_slot genc[SLOTS];
     OpusDecoder *play_dec;  /* member: the hub's stream to us */
     lm_jitter *play;        /* member: the hub's stream to us */
+    bool play_had;          /* a frame of it has played */
     lm_mix *mix;
     uint32_t seq, hub_seq;
+    int64_t heard_us; /* hub: the last member frame that came */
     bool dev_failed;
 };
 
@@ -169,22 +211,26 @@ static void slot_reset(stream *s)
         opus_decoder_ctl(s->dec, OPUS_RESET_STATE);
     s->had = false;
     s->live = false;
-    s->last_len = 0;
+    s->fwd.len = s->fwd.red_len = 0;
 }
 
 static void take_input(lm_audio *a, int64_t now)
 {
     item it;
+    uint8_t packed[PACKED_MAX];
     while (lm_ring_pop(a->rx, &it)) {
         stream *s = it.slot < SLOTS ? &a->st[it.slot] : NULL;
         switch (it.kind) {
         case IN_FRAME:
+            a->heard_us = now;
             if (s && s->live && s->jit)
-                lm_jitter_put(s->jit, it.seq, now, it.data, it.len);
+                lm_jitter_put(s->jit, it.seq, it.arrival_us, packed,
+                              pack(&it, packed));
             break;
         case IN_MIX:
             if (a->play)
-                lm_jitter_put(a->play, it.seq, now, it.data, it.len);
+                lm_jitter_put(a->play, it.seq, it.arrival_us, packed,
+                              pack(&it, packed));
             break;
         case IN_JOINED:
             if (!s || it.slot == 0)
@@ -215,6 +261,41 @@ static void take_input(lm_audio *a, int64_t now)
     }
 }
 
+/* This tick's frame of a stream, decoded into pcm: the packet itself, or
+ * for a lost one the copy the next packet carries, or Opus's concealment.
+ * fwd gets the packet as it came (for forwarding; len 0 when none). Returns
+ * the samples decoded, 0 when there is nothing to play. */
+static int play_from(lm_jitter *j, OpusDecoder *dec, int64_t now, bool had,
+                     size_t samples, int16_t *pcm, item *fwd)
+{
+    uint8_t buf[PACKED_MAX];
+    size_t n = 0, len = 0;
+    const uint8_t *p;
+    fwd->len = fwd->red_len = 0;
+    lm_jitter_kind k = lm_jitter_get(j, now, buf, sizeof buf, &n, NULL);
+    if (k == LM_JITTER_FRAME && (p = unpack(buf, n, false, &len))) {
+        const uint8_t *r;
+        size_t rl = 0;
+        memcpy(fwd->data, p, len);
+        fwd->len = (uint16_t)len;
+        if ((r = unpack(buf, n, true, &rl)) && rl) {
+            memcpy(fwd->red, r, rl);
+            fwd->red_len = (uint16_t)rl;
+        }
+        return opus_decode(dec, p, (opus_int32)len, pcm, (int)samples, 0);
+    }
+    if (!had)
+        return 0;
+    const uint8_t *next;
+    size_t nn;
+    if (k == LM_JITTER_LOSS && lm_jitter_peek(j, &next, &nn, NULL) &&
+        (p = unpack(next, nn, true, &len)) && len > 0)
+        return opus_decode(dec, p, (opus_int32)len, pcm, (int)samples, 0);
+    /* lost, or the buffer growing or run dry: Opus conceals, fading to
+     * silence if nothing more comes */
+    return opus_decode(dec, NULL, 0, pcm, (int)samples, 0);
+}
+
 /* Takes each member's frame for this tick: decoded into its pcm, the
  * packet kept for forwarding. Returns the slots with voice. */
 static uint64_t gather(lm_audio *a, int64_t now)
@@ -222,21 +303,13 @@ static uint64_t gather(lm_audio *a, int64_t now)
     uint64_t voice = 0;
     for (unsigned i = 1; i < SLOTS; i++) {
         stream *s = &a->st[i];
-        s->last_len = 0;
+        s->fwd.len = s->fwd.red_len = 0;
         if (!s->live)
             continue;
-        size_t len = 0;
-        lm_jitter_kind k = lm_jitter_get(s->jit, now, s->last,
-                                         sizeof s->last, &len, NULL);
-        int got = 0;
-        if (k == LM_JITTER_FRAME) {
-            s->last_len = len;
-            got = opus_decode(s->dec, s->last, (opus_int32)len, s->pcm,
-                              (int)a->samples, 0);
+        int got = play_from(s->jit, s->dec, now, s->had, a->samples, s->pcm,
+                            &s->fwd);
+        if (s->fwd.len)
             s->had = true;
-        } else if (k == LM_JITTER_LOSS && s->had) {
-            got = opus_decode(s->dec, NULL, 0, s->pcm, (int)a->samples, 0);
-        }
         if (got != (int)a->samples)
             continue;
         if (lm_mix_level_dbfs(s->pcm, a->samples) > SPEAK_DBFS)
@@ -261,21 +334,25 @@ static void tell_speaking(lm_audio *a, uint64_t voice)
     }
 }
 
-static OpusEncoder *group_encoder(lm_audio *a, uint64_t speakers,
-                                  uint64_t voice)
+static enc_slot *group_encoder(lm_audio *a, uint64_t speakers,
+                               uint64_t voice)
 {
-    if (speakers == voice)
-        return a->enc_all ? a->enc_all : (a->enc_all = new_encoder());
-    uint64_t missing = voice & ~speakers; /* "all but s" */
-    int s = __builtin_ctzll(missing);
-    return a->enc_but[s] ? a->enc_but[s] : (a->enc_but[s] = new_encoder());
+    /* "all speaking" is slot 0 (we are never missing from our own
+     * group's listeners that way); "all but s" is slot s */
+    int s = speakers == voice ? 0 : __builtin_ctzll(voice & ~speakers);
+    enc_slot *e = &a->genc[s];
+    if (!e->enc) {
+        e->enc = new_encoder();
+        e->prev_len = 0;
+    }
+    return e->enc ? e : NULL;
 }
 
 /* The hub's tick: every listener's mix of everyone but itself. `own` is
  * this node's frame (NULL when it sends nothing), `own_pkt` its packet.
  * Writes what this node hears into out. */
 static void hub_tick(lm_audio *a, int64_t now, const int16_t *own,
-                     const uint8_t *own_pkt, size_t own_len, int16_t *out)
+                     const item *own_pkt, int16_t *out)
 {
     uint64_t voice = gather(a, now);
     if (own) {
@@ -284,8 +361,7 @@ static void hub_tick(lm_audio *a, int64_t now, const int16_t *own,
             a->st[0].voice_us = now;
         if (a->st[0].voice_us && now - a->st[0].voice_us < SPEAK_HANG_US)
             voice |= 1;
-        memcpy(a->st[0].last, own_pkt, own_len);
-        a->st[0].last_len = own_len;
+        a->st[0].fwd = *own_pkt;
     }
     tell_speaking(a, voice);
     memset(out, 0, a->samples * sizeof *out);
@@ -309,11 +385,13 @@ static void hub_tick(lm_audio *a, int64_t now, const int16_t *own,
             const stream *s = &a->st[gr->forward_from];
             if (gr->listeners & 1)
                 memcpy(out, s->pcm, a->samples * sizeof *out);
-            if (!others || s->last_len == 0)
+            if (!others || s->fwd.len == 0)
                 continue; /* concealed frames are not forwarded */
             it.slot = (uint8_t)gr->forward_from;
-            it.len = (uint16_t)s->last_len;
-            memcpy(it.data, s->last, s->last_len);
+            it.len = s->fwd.len;
+            it.red_len = s->fwd.red_len;
+            memcpy(it.data, s->fwd.data, s->fwd.len);
+            memcpy(it.red, s->fwd.red, s->fwd.red_len);
             push_out(a, &it);
             continue;
         }
@@ -324,12 +402,16 @@ static void hub_tick(lm_audio *a, int64_t now, const int16_t *own,
             memcpy(out, pcm, a->samples * sizeof *out);
         if (!others)
             continue;
-        OpusEncoder *e = group_encoder(a, gr->speakers, voice);
-        int len = e ? opus_encode(e, pcm, (int)a->samples, it.data,
+        enc_slot *e = group_encoder(a, gr->speakers, voice);
+        int len = e ? opus_encode(e->enc, pcm, (int)a->samples, it.data,
                                   sizeof it.data) : -1;
         if (len <= 0)
             continue;
         it.len = (uint16_t)len;
+        memcpy(it.red, e->prev, e->prev_len); /* its previous mix again */
+        it.red_len = e->prev_len;
+        memcpy(e->prev, it.data, it.len);
+        e->prev_len = it.len;
         push_out(a, &it);
     }
 }
@@ -337,16 +419,11 @@ static void hub_tick(lm_audio *a, int64_t now, const int16_t *own,
 /* A member's tick: what the hub sent, through the jitter buffer. */
 static void member_tick(lm_audio *a, int64_t now, int16_t *out)
 {
-    uint8_t pkt[LM_AUDIO_FRAME_MAX];
-    size_t len = 0;
-    int got = 0;
-    lm_jitter_kind k = lm_jitter_get(a->play, now, pkt, sizeof pkt, &len,
-                                     NULL);
-    if (k == LM_JITTER_FRAME)
-        got = opus_decode(a->play_dec, pkt, (opus_int32)len, out,
-                          (int)a->samples, 0);
-    else if (k == LM_JITTER_LOSS)
-        got = opus_decode(a->play_dec, NULL, 0, out, (int)a->samples, 0);
+    item got_pkt;
+    int got = play_from(a->play, a->play_dec, now, a->play_had, a->samples,
+                        out, &got_pkt);
+    if (got_pkt.len)
+        a->play_had = true;
     if (got != (int)a->samples)
         memset(out, 0, a->samples * sizeof *out);
 }
@@ -366,6 +443,16 @@ static void *audio_main(void *arg)
     push_out(a, &first);
     wake_net(a);
     while (!atomic_load(&a->stop)) {
+        if (!a->cfg.mic.ops && !a->cfg.speaker.ops &&
+            (!a->hub || mono_us() - a->heard_us > IDLE_AFTER_US)) {
+            /* nothing to capture or play, and nobody to mix for (a hub
+             * wakes up with the first frame that comes): look in now and
+             * then. Silence costs next to nothing. */
+            sleep_until(mono_us() + 20000);
+            take_input(a, mono_us());
+            next = mono_us();
+            continue;
+        }
         if (!a->cfg.mic.ops || !a->cfg.mic.ops->paced)
             sleep_until(next);
         int64_t now = mono_us();
@@ -384,10 +471,18 @@ static void *audio_main(void *arg)
                 if (lm_mix_level_dbfs(pcm, a->samples) > SPEAK_DBFS)
                     fr.flags |= LM_AUDIO_VOICE;
                 send = true;
+                /* the previous frame rides along: one lost packet costs
+                 * nothing audible (a few bytes at these frame sizes) */
+                memcpy(fr.red, a->prev, a->prev_len);
+                fr.red_len = a->prev_len;
+                memcpy(a->prev, fr.data, fr.len);
+                a->prev_len = fr.len;
             }
+        } else {
+            a->prev_len = 0; /* after a mute nothing old rides along */
         }
         if (a->hub) {
-            hub_tick(a, now, send ? pcm : NULL, fr.data, fr.len, out);
+            hub_tick(a, now, send ? pcm : NULL, &fr, out);
         } else {
             if (send)
                 push_out(a, &fr);
@@ -457,11 +552,13 @@ static void send_frame(lm_audio *a, uint8_t type, uint64_t to,
     m.seq = it->seq;
     m.capture_us = it->capture_us;
     m.frame_us = (uint16_t)a->cfg.frame_us;
-    m.flags = it->flags & LM_AUDIO_VOICE;
+    m.flags = (it->flags & LM_AUDIO_VOICE) |
+              (it->red_len ? LM_AUDIO_REDUNDANT : 0);
     m.source = source;
     m.len = it->len;
     memcpy(m.frame, it->data, it->len);
-    m.red_len = 0;
+    m.red_len = it->red_len;
+    memcpy(m.redundant, it->red, it->red_len);
     uint8_t buf[LM_AUDIO_WIRE_MAX];
     int len = lm_audio_encode(&m, buf, sizeof buf);
     if (len > 0)
@@ -539,7 +636,9 @@ static void on_receive(void *svc, const lm_member *from, const uint8_t *data,
     if (m.frame_us != a->cfg.frame_us && m.type != LM_MSG_AUDIO_NOTE)
         return; /* another frame size: not mixed with ours (counted below) */
     item it = {.seq = m.seq, .capture_us = m.capture_us, .flags = m.flags,
-               .len = (uint16_t)m.len};
+               .arrival_us = lm_mesh_now_us(), .len = (uint16_t)m.len,
+               .red_len = (uint16_t)m.red_len};
+    memcpy(it.red, m.redundant, m.red_len);
     switch (m.type) {
     case LM_MSG_AUDIO: {
         int s = slot_of(a, from->id);
@@ -607,7 +706,9 @@ static int64_t tick(void *svc, int64_t now)
 {
     lm_audio *a = svc;
     drain(a);
-    return now + a->cfg.frame_us;
+    /* the audio thread wakes us for each frame (wake_net); this is only
+     * for a wake lost to a full command queue */
+    return now + 50000;
 }
 
 static void audio_free(void *svc)
@@ -625,13 +726,11 @@ static void audio_free(void *svc)
         lm_jitter_free(a->st[i].jit);
         if (a->st[i].dec)
             opus_decoder_destroy(a->st[i].dec);
-        if (a->enc_but[i])
-            opus_encoder_destroy(a->enc_but[i]);
+        if (a->genc[i].enc)
+            opus_encoder_destroy(a->genc[i].enc);
     }
     if (a->enc)
         opus_encoder_destroy(a->enc);
-    if (a->enc_all)
-        opus_encoder_destroy(a->enc_all);
     if (a->play_dec)
         opus_decoder_destroy(a->play_dec);
     lm_jitter_free(a->play);

@@ -15,7 +15,9 @@ records what it hears (--speaker-file). From the recordings:
 
 With --failover: four nodes, the forced hub is killed mid-call, and the
 time from the kill to the first click B hears through the new hub is
-measured (2 s allowed).
+measured (2 s allowed). With --loss F: A plays a tone, the hub and B drop
+F of what they receive, and the longest gap in B's recording is measured
+(--gap-max, 20 ms by default).
 
   audio.py --binary build/lanmeet [--frame 10] [--seconds 6]
            [--p50-max 60] [--p99-max 100]
@@ -125,6 +127,73 @@ def failover(o):
     return verdict(fails)
 
 
+def longest_gap_ms(samples, start, end):
+    """The longest run, in ms, of 1 ms windows whose peak is under a tenth
+    of the median window's peak, between samples start and end."""
+    w = RATE // 1000
+    peaks = [max(abs(v) for v in samples[i:i + w])
+             for i in range(start, end - w, w)]
+    if not peaks:
+        return None, 0
+    ref = sorted(peaks)[len(peaks) // 2]
+    run = best = 0
+    for pk in peaks:
+        run = run + 1 if pk < ref / 10 else 0
+        best = max(best, run)
+    return best, ref
+
+
+def lossy(o):
+    """A tone through a hub with packets lost on both hops: the longest
+    gap in what bob hears while alice talks."""
+    tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
+    b_wav = os.path.join(tmp, "b.wav")
+    ps = [free_port() for _ in range(3)]
+    common = ["--audio-frame", o.frame, "--test-faults"]
+    spec = [("hub", ["--host"]),
+            ("alice", ["--mic-synth", "tone:440:0.5"]),
+            ("bob", ["--speaker-file", b_wav])]
+    nodes, fails = [], []
+    try:
+        for i, (nm, extra) in enumerate(spec):
+            nodes.append(Node(o.binary, nm, ps[i], [p for p in ps if p != ps[i]],
+                              room="audio", extra=common + extra))
+        hub, alice, bob = nodes
+        if not wait(lambda: all(len(n.evs("peer_joined")) >= 2 for n in nodes) and
+                    all(n.hub() == hub.id and hub.id for n in nodes), 10):
+            fails.append("the room did not form with the forced hub")
+            return verdict(fails)
+        time.sleep(1)  # a pause: the streams settle before the loss starts
+        from_us = time.monotonic() * 1e6
+        for n in (hub, bob):  # each hop loses its share
+            n.send(f"test_drop {o.loss}")
+        time.sleep(o.seconds)  # a pause: the lossy call runs this long
+        to_us = time.monotonic() * 1e6
+    finally:
+        stop(nodes)
+    try:
+        start = bob.evs("audio")[0]["start_us"] if bob.evs("audio") else None
+        if start is None:
+            fails.append("bob never said its audio started")
+            return verdict(fails)
+        b = read_wav(b_wav)
+        lo = int((from_us - start) / 1e6 * RATE)
+        hi = min(len(b), int((to_us - start) / 1e6 * RATE))
+        gap, ref = longest_gap_ms(b, lo, hi)
+        if gap is None:
+            fails.append("bob recorded nothing during the lossy call")
+            return verdict(fails)
+        print(f"loss {o.loss:.0%} on both hops, frame {o.frame} ms, {o.seconds:g} s: "
+              f"longest gap in bob's tone {gap} ms (peak level {ref})")
+        if ref < 1000:
+            fails.append(f"bob hears almost nothing (peak {ref})")
+        if gap > o.gap_max:
+            fails.append(f"a gap of {gap} ms ({o.gap_max:g} ms allowed)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return verdict(fails)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -134,9 +203,15 @@ def main():
     ap.add_argument("--p99-max", type=float, default=100.0)
     ap.add_argument("--failover", action="store_true",
                     help="kill the hub mid-call instead (see failover)")
+    ap.add_argument("--loss", type=float,
+                    help="a tone with this fraction of packets lost on both "
+                    "hops instead (see lossy)")
+    ap.add_argument("--gap-max", type=float, default=20.0)
     o = ap.parse_args()
     if o.failover:
         return failover(o)
+    if o.loss is not None:
+        return lossy(o)
     tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
     a_wav, b_wav = os.path.join(tmp, "a.wav"), os.path.join(tmp, "b.wav")
     ps = [free_port() for _ in range(3)]

@@ -43,7 +43,7 @@ def wrong_password(o):
             fails.append("the private room did not form")
         eve = Node(o.binary, "eve", ports[3], ports[:3], password="wrong")
         room.append(eve)
-        wait(lambda: eve.evs("error"), 5)
+        wait(lambda: any(e.get("code") == "wrong_password" for e in eve.evs("error")), 8)
         time.sleep(2)  # let it retry
         room[0].send("say private words")
         if not wait(lambda: all(any(e.get("text") == "private words" for e in n.evs("chat"))
