@@ -125,6 +125,10 @@ if(PYTHON3)
            COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/audio.py
                    --binary $<TARGET_FILE:lanmeet> --loss 0.05 --seconds 4)
   set_tests_properties(sim_audio_loss PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
+  add_test(NAME sim_audio_speech
+           COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/audio.py
+                   --binary $<TARGET_FILE:lanmeet> --speech --seconds 6)
+  set_tests_properties(sim_audio_speech PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
 
   # A capture of a chat session holds none of its words (needs tcpdump).
   add_test(NAME capture_no_plaintext

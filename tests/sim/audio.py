@@ -17,7 +17,10 @@ With --failover: four nodes, the forced hub is killed mid-call, and the
 time from the kill to the first click B hears through the new hub is
 measured (2 s allowed). With --loss F: A plays a tone, the hub and B drop
 F of what they receive, and the longest gap in B's recording is measured
-(--gap-max, 20 ms by default).
+(--gap-max, 20 ms by default). With --speech: A plays a speech-like WAV
+(44.1 kHz stereo, so it is converted) with --mic-file; B's recording must
+follow it (10 ms envelope correlation >= 0.9 at the best lag), A must hear
+nothing of herself (40 dB), and B must be told that A speaks.
 
   audio.py --binary build/lanmeet [--frame 10] [--seconds 6]
            [--p50-max 60] [--p99-max 100]
@@ -194,6 +197,100 @@ def lossy(o):
     return verdict(fails)
 
 
+def write_speechlike(path, seconds, rate=44100, seed=7):
+    """A 16-bit stereo WAV of syllable-like bursts (a voiced pitch with
+    harmonics under an envelope, then a pause), at 44.1 kHz so the node
+    must convert it. Returns its 10 ms envelope at that rate."""
+    import random
+    rnd = random.Random(seed)
+    n = int(seconds * rate)
+    out = [0.0] * n
+    i = 0
+    while i < n:
+        dur = int(rnd.uniform(0.08, 0.25) * rate)
+        f0 = rnd.uniform(120, 250)
+        amp = rnd.uniform(0.2, 0.6)
+        for k in range(min(dur, n - i)):
+            env = math.sin(math.pi * k / dur)
+            t = k / rate
+            v = sum(math.sin(2 * math.pi * f0 * h * t) / h for h in (1, 2, 3, 4))
+            out[i + k] = amp * env * v / 2.1
+        i += dur + int(rnd.uniform(0.05, 0.3) * rate)
+    frames = b"".join(struct.pack("<hh", int(v * 32767), int(v * 32767)) for v in out)
+    with open(path, "wb") as f:
+        f.write(b"RIFF" + struct.pack("<I", 36 + len(frames)) + b"WAVE")
+        f.write(b"fmt " + struct.pack("<IHHIIHH", 16, 1, 2, rate, rate * 4, 4, 16))
+        f.write(b"data" + struct.pack("<I", len(frames)) + frames)
+    return envelope([int(v * 32767) for v in out], rate)
+
+
+def envelope(samples, rate):
+    w = rate // 100
+    return [math.sqrt(sum(v * v for v in samples[i:i + w]) / w)
+            for i in range(0, len(samples) - w + 1, w)]
+
+
+def pearson(x, y):
+    n = len(x)
+    mx, my = sum(x) / n, sum(y) / n
+    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y))
+    sx = math.sqrt(sum((a - mx) ** 2 for a in x))
+    sy = math.sqrt(sum((b - my) ** 2 for b in y))
+    return sxy / (sx * sy) if sx and sy else 0.0
+
+
+def speech(o):
+    """A plays a speech-like WAV (--mic-file), B records: B's recording
+    follows A's (envelope correlation at the best lag), and what A hears
+    holds no trace of A."""
+    tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
+    src, a_wav, b_wav = (os.path.join(tmp, f) for f in ("src.wav", "a.wav", "b.wav"))
+    loop_s = 4.0
+    env_src = write_speechlike(src, loop_s)
+    ps = [free_port() for _ in range(3)]
+    common = ["--audio-frame", o.frame]
+    spec = [("hub", ["--host"]),
+            ("alice", ["--mic-file", src, "--speaker-file", a_wav]),
+            ("bob", ["--speaker-file", b_wav])]
+    nodes, fails = [], []
+    try:
+        for i, (nm, extra) in enumerate(spec):
+            nodes.append(Node(o.binary, nm, ps[i], [p for p in ps if p != ps[i]],
+                              room="audio", extra=common + extra))
+        hub, alice, bob = nodes
+        if not wait(lambda: all(len(n.evs("peer_joined")) >= 2 for n in nodes) and
+                    all(n.hub() == hub.id and hub.id for n in nodes), 10):
+            fails.append("the room did not form with the forced hub")
+            return verdict(fails)
+        time.sleep(o.seconds)  # a pause: the call runs this long
+        spoke = any(e.get("id") == alice.id and e.get("on") for e in bob.evs("speaking"))
+    finally:
+        stop(nodes)
+    try:
+        a, b = read_wav(a_wav), read_wav(b_wav)
+        env_b = envelope(b, RATE)
+        # the last loop_s seconds bob heard, against the looped source at
+        # every lag of 10 ms: the best is the delay
+        n = int(loop_s * 100)
+        tail = env_b[-n - 50:-50]
+        looped = env_src * 3
+        best = max(((pearson(tail, looped[k:k + n]), k) for k in range(n)),
+                   default=(0.0, 0))
+        la, lb = rms_db(a[-RATE * 2:]), rms_db(b[-RATE * 2:])
+        print(f"speech-like clip through the hub: envelope correlation "
+              f"{best[0]:.3f}; alice hears {la:.1f} dBFS, bob {lb:.1f} dBFS "
+              f"({lb - la:.1f} dB apart); bob was told alice speaks: {spoke}")
+        if best[0] < 0.9:
+            fails.append(f"bob's recording follows the clip only at r={best[0]:.3f}")
+        if lb - la < 40:
+            fails.append(f"alice hears herself: {lb - la:.1f} dB below bob")
+        if not spoke:
+            fails.append("bob never got a speaking event for alice")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return verdict(fails)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -207,7 +304,11 @@ def main():
                     help="a tone with this fraction of packets lost on both "
                     "hops instead (see lossy)")
     ap.add_argument("--gap-max", type=float, default=20.0)
+    ap.add_argument("--speech", action="store_true",
+                    help="a speech-like WAV instead (see speech)")
     o = ap.parse_args()
+    if o.speech:
+        return speech(o)
     if o.failover:
         return failover(o)
     if o.loss is not None:
