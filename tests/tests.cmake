@@ -189,3 +189,7 @@ lm_unit_test(test_wav ui/dev/wav.c ui/dev/synth.c)
 target_link_libraries(test_wav PRIVATE PkgConfig::SPEEXDSP m)
 lm_unit_test(test_mix core/audio/mix.c)
 lm_unit_test(test_jitter core/audio/jitter.c)
+
+# Benchmarks: programs that print figures, run by hand (not tests).
+add_executable(bench_hub tests/bench/bench_hub.c)
+target_link_libraries(bench_hub PRIVATE lmaudio m)
