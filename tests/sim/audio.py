@@ -20,7 +20,9 @@ F of what they receive, and the longest gap in B's recording is measured
 (--gap-max, 20 ms by default). With --speech: A plays a speech-like WAV
 (44.1 kHz stereo, so it is converted) with --mic-file; B's recording must
 follow it (10 ms envelope correlation >= 0.9 at the best lag), A must hear
-nothing of herself (40 dB), and B must be told that A speaks.
+nothing of herself (40 dB), and B must be told that A speaks. With
+--nodes N: N nodes each click at their own phase and record; every click
+is put down to its talker: latency per pair, missed clicks, self-echo.
 
   audio.py --binary build/lanmeet [--frame 10] [--seconds 6]
            [--p50-max 60] [--p99-max 100]
@@ -291,6 +293,101 @@ def speech(o):
     return verdict(fails)
 
 
+def crowd(o):
+    """N nodes, each clicking at its own phase of a 1 s period and
+    recording what it hears, through a hub among them: every click is put
+    down to the talker whose schedule it follows, which gives each
+    talker-to-listener latency, the clicks that never arrived, and any
+    click a node hears of its own (self-echo: none allowed)."""
+    period_ms = 1000
+    step = period_ms // o.nodes
+    tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
+    ps = [free_port() for _ in range(o.nodes)]
+    nodes, fails, wavs = [], [], []
+    try:
+        for i in range(o.nodes):
+            wavs.append(os.path.join(tmp, f"n{i}.wav"))
+            extra = ["--audio-frame", o.frame,
+                     "--mic-synth", f"impulse:{period_ms}:{i * step}:0.9",
+                     "--speaker-file", wavs[i]]
+            nodes.append(Node(o.binary, f"n{i}", ps[i], [p for p in ps if p != ps[i]],
+                              room="audio", extra=extra))
+        if not wait(lambda: all(len({e.get("id") for e in n.evs("peer_joined")}) >= o.nodes - 1
+                                for n in nodes) and
+                    len({n.hub() for n in nodes}) == 1 and nodes[0].hub(), 20):
+            fails.append("the room did not form")
+            return verdict(fails)
+        t0, c0 = time.monotonic(), [n.cpu_ticks() for n in nodes]
+        from_us = t0 * 1e6 + 1e6  # the first second: streams settle
+        time.sleep(o.seconds)  # a pause: the call runs this long
+        hz = os.sysconf("SC_CLK_TCK")
+        took = time.monotonic() - t0
+        cpu = {n.name: 100.0 * (n.cpu_ticks() - c) / hz / took for n, c in zip(nodes, c0)}
+        to_us = time.monotonic() * 1e6
+        hub = next((n for n in nodes if n.id == nodes[0].hub()), None)
+    finally:
+        stop(nodes)
+    try:
+        starts = {}
+        for n in nodes:
+            if not n.evs("audio"):
+                fails.append(f"{n.name} never said its audio started")
+                return verdict(fails)
+            starts[n.name] = n.evs("audio")[0]["start_us"]
+        lat, selfs, got = [], 0, {}
+        for li, n in enumerate(nodes):
+            rec = read_wav(wavs[li])
+            for j in clicks(rec, 3000):
+                t = starts[n.name] + j * 1e6 / RATE
+                if t < from_us or t > to_us - 200000:
+                    continue
+                # the talkers whose click this can be (made up to 100 ms
+                # before); the listener itself only when nobody else fits,
+                # since the launch times put some schedules close together
+                cand = []
+                for si, s_ in enumerate(nodes):
+                    first = starts[s_.name] + si * step * 1000
+                    k = math.floor((t - first) / (period_ms * 1000))
+                    d = (t - (first + k * period_ms * 1000)) / 1000.0
+                    if k >= 0 and d <= 100:
+                        cand.append((d, si, k))
+                others = [c for c in cand if c[1] != li]
+                if not others:
+                    selfs += 1 if cand else 0
+                    continue
+                best = min(others)
+                lat.append(best[0])
+                got[(best[1], li, best[2])] = True
+        # every talker's clicks in the window, at every other listener
+        want = 0
+        for si, s_ in enumerate(nodes):
+            first = starts[s_.name] + si * step * 1000
+            for k in range(int(o.seconds) + 2):
+                tk = first + k * period_ms * 1000
+                if from_us <= tk and tk + 200000 < to_us:
+                    want += o.nodes - 1
+        missed = max(0, want - len(got))
+        print(f"{o.nodes} nodes, frame {o.frame} ms, {o.seconds:g} s, hub "
+              f"{hub.name if hub else '?'}: {len(lat)} clicks heard of {want} expected, "
+              f"{missed} missed, {selfs} heard by their own talker")
+        if lat:
+            print(f"mouth-to-ear latency over all pairs: p50 {pct(lat, 50):.1f} ms, "
+                  f"p99 {pct(lat, 99):.1f} ms, max {max(lat):.1f} ms")
+        print("cpu: " + ", ".join(f"{k} {v:.1f} %" for k, v in cpu.items()))
+        if not lat:
+            fails.append("no click was heard")
+        elif pct(lat, 50) > o.p50_max or pct(lat, 99) > o.p99_max:
+            fails.append(f"latency p50 {pct(lat, 50):.1f} / p99 {pct(lat, 99):.1f} ms "
+                         f"over {o.p50_max:g} / {o.p99_max:g}")
+        if selfs:
+            fails.append(f"{selfs} clicks were heard by their own talker")
+        if missed > want * 0.02:
+            fails.append(f"{missed} of {want} clicks missed")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return verdict(fails)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -306,7 +403,11 @@ def main():
     ap.add_argument("--gap-max", type=float, default=20.0)
     ap.add_argument("--speech", action="store_true",
                     help="a speech-like WAV instead (see speech)")
+    ap.add_argument("--nodes", type=int,
+                    help="N talking and listening nodes instead (see crowd)")
     o = ap.parse_args()
+    if o.nodes:
+        return crowd(o)
     if o.speech:
         return speech(o)
     if o.failover:
