@@ -23,6 +23,8 @@ follow it (10 ms envelope correlation >= 0.9 at the best lag), A must hear
 nothing of herself (40 dB), and B must be told that A speaks. With
 --nodes N: N nodes each click at their own phase and record; every click
 is put down to its talker: latency per pair, missed clicks, self-echo.
+With --ptt: A runs with --ptt; B hears her only between `ptt on` and
+`ptt off`.
 
   audio.py --binary build/lanmeet [--frame 10] [--seconds 6]
            [--p50-max 60] [--p99-max 100]
@@ -388,6 +390,57 @@ def crowd(o):
     return verdict(fails)
 
 
+def ptt(o):
+    """alice runs with --ptt: bob hears none of her clicks until she says
+    `ptt on`, all of them while it is on, and none after `ptt off`."""
+    tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
+    b_wav = os.path.join(tmp, "b.wav")
+    ps = [free_port() for _ in range(3)]
+    common = ["--audio-frame", o.frame]
+    spec = [("hub", ["--host"]),
+            ("alice", ["--mic-synth", f"impulse:{PERIOD_MS}:0:0.9", "--ptt"]),
+            ("bob", ["--speaker-file", b_wav])]
+    nodes, fails = [], []
+    try:
+        for i, (nm, extra) in enumerate(spec):
+            nodes.append(Node(o.binary, nm, ps[i], [p for p in ps if p != ps[i]],
+                              room="audio", extra=common + extra))
+        hub, alice, bob = nodes
+        if not wait(lambda: all(len(n.evs("peer_joined")) >= 2 for n in nodes) and
+                    all(n.hub() == hub.id and hub.id for n in nodes), 10):
+            fails.append("the room did not form with the forced hub")
+            return verdict(fails)
+        time.sleep(1.5)  # a pause: the key is up
+        on_us = time.monotonic() * 1e6
+        alice.send("ptt on")
+        time.sleep(2.0)  # a pause: she holds the key
+        off_us = time.monotonic() * 1e6
+        alice.send("ptt off")
+        time.sleep(1.5)  # a pause: the key is up again
+    finally:
+        stop(nodes)
+    try:
+        start = bob.evs("audio")[0]["start_us"] if bob.evs("audio") else None
+        if start is None:
+            fails.append("bob never said its audio started")
+            return verdict(fails)
+        times = [start + j * 1e6 / RATE for j in clicks(read_wav(b_wav), 3000)]
+        slack = o.p99_max * 1000  # a click said just before may still arrive
+        before = sum(1 for t in times if t < on_us)
+        during = sum(1 for t in times if on_us + slack < t < off_us)
+        after = sum(1 for t in times if t > off_us + slack)
+        print(f"push-to-talk: bob heard {before} clicks before 'ptt on', "
+              f"{during} while it was held (about {int(2000 / PERIOD_MS) - 1} said), "
+              f"{after} after 'ptt off'")
+        if before or after:
+            fails.append("clicks got through with the key up")
+        if during < 2000 / PERIOD_MS - 3:
+            fails.append(f"only {during} clicks got through with the key down")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return verdict(fails)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -405,7 +458,11 @@ def main():
                     help="a speech-like WAV instead (see speech)")
     ap.add_argument("--nodes", type=int,
                     help="N talking and listening nodes instead (see crowd)")
+    ap.add_argument("--ptt", action="store_true",
+                    help="push-to-talk instead (see ptt)")
     o = ap.parse_args()
+    if o.ptt:
+        return ptt(o)
     if o.nodes:
         return crowd(o)
     if o.speech:
