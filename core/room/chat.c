@@ -12,7 +12,7 @@
  *
  * Everything here runs on the node's net thread, called by the mesh
  * through the ops at the end; the commands reach it through lm_mesh_post. */
-#include "chat.h"
+#include "chat_impl.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,80 +25,13 @@
 #include "err.h"
 #include "text.h"
 
-#define LM_MAX_PENDING 256 /* own group messages not yet seen ordered */
-#define LM_AWAIT_MAX 256   /* hub messages held until it answers our request */
-#define LM_MAX_HELD 512    /* submissions a hub holds while its view is stale */
-#define LM_SYNC_RETRY_US 2000000 /* a hub answers a sync request within this */
-#define LM_ACK_RETRY_US 1000000  /* a deputy acknowledges within this */
-/* Limits. A person types far slower than this; the burst covers a sender
- * handing all its pending messages to a new hub at once. A peer past the
- * burst is dropped, and cut off once it has overrun it by LM_FLOOD_LIMIT
- * messages. The sender keeps to LM_SEND_* itself, so an honest node never
- * meets the receiving limit. */
-#define LM_CHAT_RATE 20.0   /* messages per second, sustained */
-#define LM_CHAT_BURST 400.0 /* at this node, per peer */
-#define LM_SEND_BURST 40.0  /* what this node lets its own user send */
-#define LM_FLOOD_LIMIT 200
 
-typedef struct lm_pending {
-    uint64_t msgid;
-    int64_t ts;
-    char *text;
-} lm_pending;
-
-/* A message the hub took while its view of the room was stale (just back
- * from a stall): ordered once the view is fresh and it is still hub. */
-typedef struct lm_held {
-    uint64_t origin;
-    char name[LM_NAME_MAX + 16];
-    uint64_t msgid;
-    int64_t ts;
-    char *text;
-} lm_held;
-
-typedef struct lm_shown {
-    uint64_t origin;
-    uint64_t msgid;
-} lm_shown;
-
-/* What this node allows each member: its chat and direct messages. */
-typedef struct lm_allowance {
-    uint64_t id; /* 0: a free slot */
-    lm_bucket rate;
-    unsigned flooded; /* messages dropped by rate */
-} lm_allowance;
-
-struct lm_chat {
-    lm_node *n;
-    lm_chatlog *log;
-    uint64_t next_msgid; /* run << 32 | count */
-    lm_pending pending[LM_MAX_PENDING];
-    size_t npending;
-    lm_held held[LM_MAX_HELD]; /* hub: submissions held over a stall */
-    size_t nheld;
-    uint64_t synced_hub; /* hub we sent our sync request and pending to */
-    lm_bucket send_rate; /* our own user's messages */
-    /* after histories were joined: messages already shown, not to repeat */
-    lm_shown shown[LM_CHATLOG_CAP];
-    size_t nshown, shown_next;
-    uint32_t sync_ask; /* number of our latest sync request */
-    int64_t sync_sent_us;
-    bool sync_answered;
-    /* the hub's messages that came before its answer to our request */
-    lm_chat_entry await[LM_AWAIT_MAX];
-    size_t nawait;
-    uint64_t acked_upto; /* hub: last seq the deputy holds */
-    int64_t ack_seen_us; /* hub: when the deputy last kept up */
-    uint64_t ack_deputy; /* hub: the deputy ack_seen_us is about */
-    lm_allowance allow[LM_MAX_PEERS];
-};
-
-static bool is_hub(const lm_chat *c)
+bool chat_is_hub(const lm_chat *c)
 {
     return lm_mesh_roles(c->n)->hub == lm_mesh_self(c->n);
 }
 
-static void send_to(lm_chat *c, uint64_t to, const lm_msg *m)
+void chat_send_to(lm_chat *c, uint64_t to, const lm_msg *m)
 {
     lm_mesh_send_msg(c->n, to, LM_CH_CHAT, m);
 }
@@ -128,7 +61,7 @@ static void send_entry(lm_chat *c, uint64_t to, uint64_t seq, bool history)
     snprintf(m.u.chat.name, sizeof m.u.chat.name, "%s", e->name);
     snprintf(m.u.chat.text, sizeof m.u.chat.text, "%s", e->text);
     if (to) {
-        send_to(c, to, &m);
+        chat_send_to(c, to, &m);
         return;
     }
     lm_mesh_send_msg_all(c->n, LM_CH_CHAT, &m, lm_mesh_roles(c->n)->deputy);
@@ -202,7 +135,7 @@ static bool hold_if_stale(lm_chat *c, uint64_t origin, const char *name,
     return true;
 }
 
-static void hub_order(lm_chat *c, uint64_t origin, const char *name,
+void chat_hub_order(lm_chat *c, uint64_t origin, const char *name,
                       uint64_t msgid, int64_t ts, const char *text)
 {
     if (lm_chatlog_has(c->log, origin, msgid))
@@ -232,14 +165,14 @@ static void release_held(lm_chat *c)
 {
     size_t count = c->nheld;
     c->nheld = 0;
-    bool hub = is_hub(c);
+    bool hub = chat_is_hub(c);
     if (count)
         lm_mesh_log(c->n, "back from a stall: %zu held messages %s", count,
                     hub ? "ordered now" : "left to the new hub");
     for (size_t i = 0; i < count; i++) {
         lm_held *h = &c->held[i];
         if (hub && (h->origin != lm_mesh_self(c->n) || is_pending(c, h->msgid)))
-            hub_order(c, h->origin, h->name, h->msgid, h->ts, h->text);
+            chat_hub_order(c, h->origin, h->name, h->msgid, h->ts, h->text);
         free(h->text);
     }
 }
@@ -255,7 +188,7 @@ static void become_hub(lm_chat *c)
     memcpy(snap, c->pending, count * sizeof snap[0]);
     for (size_t i = 0; i < count; i++)
         if (is_pending(c, snap[i].msgid))
-            hub_order(c, lm_mesh_self(c->n), lm_mesh_self_name(c->n),
+            chat_hub_order(c, lm_mesh_self(c->n), lm_mesh_self_name(c->n),
                       snap[i].msgid, snap[i].ts, snap[i].text);
 }
 
@@ -286,19 +219,19 @@ static void nudge_deputy(lm_chat *c, int64_t now)
 
 /* ---- every node: meeting the hub ----------------------------------------- */
 
-static void submit(lm_chat *c, uint64_t hub, const lm_pending *p)
+void chat_submit(lm_chat *c, uint64_t hub, const lm_pending *p)
 {
     lm_msg m = {.type = LM_MSG_CHAT_SUBMIT};
     m.u.submit.msgid = p->msgid;
     m.u.submit.ts = p->ts;
     snprintf(m.u.submit.text, sizeof m.u.submit.text, "%s", p->text);
-    send_to(c, hub, &m);
+    chat_send_to(c, hub, &m);
 }
 
 static void hand_pending(lm_chat *c, uint64_t hub)
 {
     for (size_t i = 0; i < c->npending; i++)
-        submit(c, hub, &c->pending[i]);
+        chat_submit(c, hub, &c->pending[i]);
 }
 
 static void drop_awaited(lm_chat *c)
@@ -337,7 +270,7 @@ static void check_sync(lm_chat *c)
         m.u.sync_req.msgid = last->msgid;
         m.u.sync_req.chain = last->chain;
     }
-    send_to(c, hub, &m);
+    chat_send_to(c, hub, &m);
     lm_mesh_log(c->n, "sync request %u to the hub after seq %" PRIu64 ", %zu "
                 "pending", m.u.sync_req.ask, m.u.sync_req.seq, c->npending);
     hand_pending(c, hub);
@@ -360,7 +293,7 @@ static bool diverged(const lm_chat *c, const lm_msg *req)
 
 static void on_sync_req(lm_chat *c, const lm_member *from, const lm_msg *req)
 {
-    if (!is_hub(c))
+    if (!chat_is_hub(c))
         return;
     uint64_t last = req->u.sync_req.seq;
     lm_msg m = {.type = LM_MSG_SYNC_START};
@@ -371,7 +304,7 @@ static void on_sync_req(lm_chat *c, const lm_member *from, const lm_msg *req)
         first = last + 1;
     m.u.sync_start.seq = first;
     m.u.sync_start.ask = req->u.sync_req.ask;
-    send_to(c, from->id, &m);
+    chat_send_to(c, from->id, &m);
     lm_mesh_log(c->n, "sync answer %u to %s: from seq %" PRIu64 "%s, held by "
                 "the deputy up to %" PRIu64, m.u.sync_start.ask, from->name,
                 first, m.u.sync_start.flags ? " (reset)" : "", c->acked_upto);
@@ -434,7 +367,7 @@ static void chat_event_drop(lm_event *ev)
     free(((lm_ev_chat *)(void *)ev)->text);
 }
 
-static lm_ev_chat *chat_event(lm_chat *c)
+lm_ev_chat *chat_new_event(lm_chat *c)
 {
     lm_ev_chat *ev = lm_mesh_event(c->n, LM_EV_CHAT, sizeof *ev);
     if (ev)
@@ -463,7 +396,7 @@ static void deliver(void *ud, const lm_chat_entry *e)
     }
     if (was_shown(c, e->origin, e->msgid))
         return; /* shown before the histories were joined */
-    lm_ev_chat *ev = chat_event(c);
+    lm_ev_chat *ev = chat_new_event(c);
     if (!ev || !(ev->text = strdup(e->text))) {
         lm_event_free(ev ? &ev->h : NULL);
         return;
@@ -482,7 +415,7 @@ static void ack_if_deputy(lm_chat *c, uint64_t hub)
         return;
     lm_msg ack = {.type = LM_MSG_CHAT_ACK};
     ack.u.ack.seq = lm_chatlog_next(c->log) - 1;
-    send_to(c, hub, &ack);
+    chat_send_to(c, hub, &ack);
 }
 
 static void await_entry(lm_chat *c, const lm_chat_entry *e)
@@ -552,30 +485,13 @@ static void on_sync_start(lm_chat *c, const lm_member *from, const lm_msg *m)
 
 /* ---- direct messages ----------------------------------------------------- */
 
-static void emit_dm(lm_chat *c, uint64_t from, const char *name,
-                    const lm_msg *m)
-{
-    lm_ev_chat *ev = chat_event(c);
-    if (!ev || !(ev->text = strdup(m->u.dm.text))) {
-        lm_event_free(ev ? &ev->h : NULL);
-        return;
-    }
-    ev->from = from;
-    snprintf(ev->name, sizeof ev->name, "%s", name);
-    ev->direct = true;
-    ev->nto = m->u.dm.nto;
-    memcpy(ev->to, m->u.dm.to, m->u.dm.nto * sizeof ev->to[0]);
-    ev->ts = m->u.dm.ts;
-    lm_mesh_emit(c->n, &ev->h);
-}
-
 static void on_dm(lm_chat *c, const lm_member *from, const lm_msg *m)
 {
     bool for_us = false;
     for (size_t i = 0; i < m->u.dm.nto; i++)
         for_us |= m->u.dm.to[i] == lm_mesh_self(c->n);
     if (for_us) /* the link says who sent it, not the message */
-        emit_dm(c, from->id, from->name, m);
+        chat_emit_dm(c, from->id, from->name, m);
 }
 
 /* ---- what peers send ------------------------------------------------------ */
@@ -623,8 +539,8 @@ static void on_receive(void *svc, const lm_member *from, const uint8_t *data,
     }
     switch (m.type) {
     case LM_MSG_CHAT_SUBMIT:
-        if (within_rate(c, from) && is_hub(c))
-            hub_order(c, from->id, from->name, m.u.submit.msgid,
+        if (within_rate(c, from) && chat_is_hub(c))
+            chat_hub_order(c, from->id, from->name, m.u.submit.msgid,
                       m.u.submit.ts, m.u.submit.text);
         break;
     case LM_MSG_DM:
@@ -635,7 +551,7 @@ static void on_receive(void *svc, const lm_member *from, const uint8_t *data,
         on_chat(c, from, &m);
         break;
     case LM_MSG_CHAT_ACK:
-        if (is_hub(c) && from->id == lm_mesh_roles(c->n)->deputy) {
+        if (chat_is_hub(c) && from->id == lm_mesh_roles(c->n)->deputy) {
             if (m.u.ack.seq > c->acked_upto)
                 c->ack_seen_us = lm_mesh_now_us();
             release(c, m.u.ack.seq);
@@ -760,161 +676,4 @@ lm_chat *lm_chat_attach(lm_node *n, int *err)
         return NULL;
     }
     return c;
-}
-
-/* ---- commands: posted from the front end's thread ------------------------ */
-
-typedef struct lm_chat_cmd {
-    char *text;
-    size_t nto;
-    char **to;
-} lm_chat_cmd;
-
-static void cmd_free(void *arg)
-{
-    lm_chat_cmd *k = arg;
-    if (!k)
-        return;
-    free(k->text);
-    for (size_t i = 0; i < k->nto; i++)
-        free(k->to[i]);
-    free(k->to);
-    free(k);
-}
-
-/* Checks what a user asked to send, and that they keep to the rate the
- * room's nodes accept; says what is wrong in an error event. */
-static bool may_send(lm_chat *c, const char *text)
-{
-    size_t len = strlen(text);
-    if (len == 0) {
-        lm_mesh_error(c->n, "empty", "nothing to send: the message is empty");
-        return false;
-    }
-    if (len > LM_TEXT_MAX) {
-        lm_mesh_error(c->n, "too_long", "message of %zu bytes is over the "
-                      "limit of %d bytes", len, LM_TEXT_MAX);
-        return false;
-    }
-    if (!lm_utf8_valid(text, len)) {
-        lm_mesh_error(c->n, "bad_text", "message is not valid UTF-8");
-        return false;
-    }
-    if (!lm_bucket_take(&c->send_rate, lm_mesh_now_us(), LM_CHAT_RATE,
-                        LM_SEND_BURST)) {
-        lm_mesh_error(c->n, "too_fast", "slow down: at most %.0f messages a "
-                      "second (this one was not sent)", LM_CHAT_RATE);
-        return false;
-    }
-    return true;
-}
-
-static void run_say(void *svc, void *arg)
-{
-    lm_chat *c = svc;
-    const lm_chat_cmd *k = arg;
-    if (!may_send(c, k->text))
-        return;
-    if (c->npending == LM_MAX_PENDING) {
-        lm_mesh_error(c->n, "busy", "%d messages are still waiting for a hub; "
-                      "try again once the room has one", LM_MAX_PENDING);
-        return;
-    }
-    char *copy = strdup(k->text);
-    if (!copy) {
-        lm_mesh_error(c->n, "internal", "out of memory");
-        return;
-    }
-    lm_pending *p = &c->pending[c->npending++];
-    p->msgid = c->next_msgid++;
-    p->ts = lm_utc_ms();
-    p->text = copy;
-    uint64_t hub = lm_mesh_roles(c->n)->hub;
-    if (hub == lm_mesh_self(c->n)) {
-        hub_order(c, hub, lm_mesh_self_name(c->n), p->msgid, p->ts, p->text);
-        return;
-    }
-    lm_member hm;
-    if (hub && c->synced_hub == hub && lm_mesh_member(c->n, hub, &hm))
-        submit(c, hub, p);
-    /* else it goes with the pending ones when a hub is met */
-}
-
-/* A member by display name, base name (when only one has it) or id. */
-static bool find_member(lm_chat *c, const char *who, lm_member *out)
-{
-    lm_member m;
-    int base_hits = 0;
-    uint64_t id;
-    for (size_t it = 0; lm_mesh_next(c->n, &it, &m);) {
-        if (strcmp(m.name, who) == 0) {
-            *out = m;
-            return true;
-        }
-        if (strcmp(m.base, who) == 0 && base_hits++ == 0)
-            *out = m;
-    }
-    if (base_hits == 1)
-        return true;
-    return strlen(who) == 16 && lm_id_parse(who, &id) == 0 &&
-           lm_mesh_member(c->n, id, out);
-}
-
-static void run_dm(void *svc, void *arg)
-{
-    lm_chat *c = svc;
-    const lm_chat_cmd *k = arg;
-    if (!may_send(c, k->text))
-        return;
-    lm_msg m = {.type = LM_MSG_DM};
-    for (size_t i = 0; i < k->nto && i < LM_MAX_PEERS; i++) {
-        lm_member to;
-        if (!find_member(c, k->to[i], &to)) {
-            lm_mesh_error(c->n, "unknown_peer", "no one called '%s' is in the "
-                          "room", k->to[i]);
-            return;
-        }
-        bool again = false; /* "bob,bob": one copy for bob */
-        for (size_t j = 0; j < m.u.dm.nto; j++)
-            again |= m.u.dm.to[j] == to.id;
-        if (!again)
-            m.u.dm.to[m.u.dm.nto++] = to.id;
-    }
-    m.u.dm.msgid = c->next_msgid++;
-    m.u.dm.ts = lm_utc_ms();
-    snprintf(m.u.dm.text, sizeof m.u.dm.text, "%s", k->text);
-    for (size_t i = 0; i < m.u.dm.nto; i++)
-        send_to(c, m.u.dm.to[i], &m);
-    emit_dm(c, lm_mesh_self(c->n), lm_mesh_self_name(c->n), &m);
-}
-
-int lm_chat_say(lm_chat *c, const char *text)
-{
-    lm_chat_cmd *k = calloc(1, sizeof *k);
-    if (!k || !(k->text = strdup(text))) {
-        cmd_free(k);
-        return LM_ENOMEM;
-    }
-    return lm_mesh_post(c->n, run_say, c, k, cmd_free);
-}
-
-int lm_chat_dm(lm_chat *c, const char *const *to, size_t nto,
-               const char *text)
-{
-    if (nto == 0 || nto > LM_MAX_PEERS)
-        return LM_EINVAL;
-    lm_chat_cmd *k = calloc(1, sizeof *k);
-    if (!k || !(k->text = strdup(text)) ||
-        !(k->to = calloc(nto, sizeof *k->to))) {
-        cmd_free(k);
-        return LM_ENOMEM;
-    }
-    for (size_t i = 0; i < nto; i++) {
-        if (!(k->to[i] = strdup(to[i]))) {
-            cmd_free(k);
-            return LM_ENOMEM;
-        }
-        k->nto++;
-    }
-    return lm_mesh_post(c->n, run_dm, c, k, cmd_free);
 }

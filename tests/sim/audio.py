@@ -251,6 +251,8 @@ def speech(o):
     src, a_wav, b_wav = (os.path.join(tmp, f) for f in ("src.wav", "a.wav", "b.wav"))
     loop_s = 4.0
     env_src = write_speechlike(src, loop_s)
+    # the window compared is the last loop_s seconds: they must all be call
+    o.seconds = max(o.seconds, loop_s + 2)
     ps = [free_port() for _ in range(3)]
     common = ["--audio-frame", o.frame]
     spec = [("hub", ["--host"]),
