@@ -72,9 +72,9 @@ int lm_audiodev_mic(const char *spec, lm_audio_io *out, char *why,
     lm_synth_config sc;
     lm_synth *s = NULL;
     if (lm_synth_parse(spec, &sc) < 0 || lm_synth_new(&sc, &s) < 0) {
-        snprintf(why, cap, "'%s' is not a microphone: give file:PATH.wav, "
-                 "silence, tone:HZ[:AMP] or impulse:PERIOD_MS[:PHASE_MS"
-                 "[:AMP]]", spec);
+        snprintf(why, cap, "'%s' is not a synthetic source: give silence, "
+                 "tone:HZ[:AMP] or impulse:PERIOD_MS[:PHASE_MS[:AMP]] (a WAV "
+                 "file goes with --mic-file)", spec);
         return LM_EINVAL;
     }
     *out = (lm_audio_io){&synth_mic, as_dev(s)};
