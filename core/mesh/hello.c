@@ -47,17 +47,21 @@ static int send_bytes(lm_link *l, uint8_t channel, const uint8_t *buf,
     return 0;
 }
 
+int link_encode(lm_node *n, const lm_msg *m, uint8_t buf[LM_WIRE_MAX])
+{
+    int len = lm_wire_encode(m, buf, LM_WIRE_MAX);
+    if (len < 0)
+        node_log(n, "cannot encode %s: %s", lm_wire_type_name(m->type),
+                 lm_strerror(len));
+    return len;
+}
+
 /* Only a HELLO and a REJECT before the keys travel in the clear. */
 static int send_plain(lm_node *n, lm_link *l, const lm_msg *m)
 {
     uint8_t buf[LM_WIRE_MAX];
-    int len = lm_wire_encode(m, buf, sizeof buf);
-    if (len < 0) {
-        node_log(n, "cannot encode %s: %s", lm_wire_type_name(m->type),
-                 lm_strerror(len));
-        return len;
-    }
-    return send_bytes(l, LM_CH_CONTROL, buf, (size_t)len, 0);
+    int len = link_encode(n, m, buf);
+    return len < 0 ? len : send_bytes(l, LM_CH_CONTROL, buf, (size_t)len, 0);
 }
 
 int link_send_bytes(lm_node *n, lm_link *l, uint8_t channel,
@@ -80,12 +84,9 @@ int link_send_bytes(lm_node *n, lm_link *l, uint8_t channel,
 int link_send(lm_node *n, lm_link *l, uint8_t channel, const lm_msg *m)
 {
     uint8_t plain[LM_WIRE_MAX];
-    int len = lm_wire_encode(m, plain, sizeof plain);
-    if (len < 0) {
-        node_log(n, "cannot encode %s: %s", lm_wire_type_name(m->type),
-                 lm_strerror(len));
+    int len = link_encode(n, m, plain);
+    if (len < 0)
         return len;
-    }
     int rc = link_send_bytes(n, l, channel, plain, (size_t)len, 0);
     lm_secure_wipe(plain, (size_t)len);
     return rc;

@@ -29,10 +29,11 @@ static uint32_t peer_ipv4(const ENetPeer *p)
     return ENET_NET_TO_HOST_32(p->address.host);
 }
 
-/* The member with this id (link_is_member), NULL when none. */
+/* The member with this id (link_is_member), NULL when none (and for 0,
+ * which names nobody: "no hub", "no deputy"). */
 lm_link *link_by_id(lm_node *n, uint64_t id)
 {
-    for (size_t i = 0; i < LM_MAX_LINKS; i++)
+    for (size_t i = 0; id && i < LM_MAX_LINKS; i++)
         if (link_is_member(&n->links[i]) && n->links[i].id == id)
             return &n->links[i];
     return NULL;
@@ -339,8 +340,6 @@ void link_send_peers(lm_node *n)
             pa->port = l->port;
         }
     }
-    for (size_t i = 0; i < LM_MAX_LINKS; i++)
-        if (link_is_member(&n->links[i]))
-            link_send(n, &n->links[i], LM_CH_CONTROL, &m);
+    lm_mesh_send_msg_all(n, LM_CH_CONTROL, &m, 0);
 }
 

@@ -100,11 +100,6 @@ int64_t mesh_tick(lm_node *n, int64_t now)
 
 /* ---- members and roles ---------------------------------------------------- */
 
-lm_link *link_member(lm_node *n, uint64_t id)
-{
-    return id ? link_by_id(n, id) : NULL;
-}
-
 bool lm_mesh_next(lm_node *n, size_t *cursor, lm_member *out)
 {
     for (; *cursor < LM_MAX_LINKS; (*cursor)++) {
@@ -120,7 +115,7 @@ bool lm_mesh_next(lm_node *n, size_t *cursor, lm_member *out)
 
 bool lm_mesh_member(lm_node *n, uint64_t id, lm_member *out)
 {
-    const lm_link *l = link_member(n, id);
+    const lm_link *l = link_by_id(n, id);
     if (l)
         mesh_member_of(l, out);
     return l != NULL;
@@ -230,7 +225,7 @@ void mesh_who(lm_node *n)
 int lm_mesh_send(lm_node *n, uint64_t to, uint8_t channel,
                  const uint8_t *data, size_t len, unsigned flags)
 {
-    lm_link *l = link_member(n, to);
+    lm_link *l = link_by_id(n, to);
     if (!l)
         return LM_EIO;
     return link_send_bytes(n, l, channel, data, len, flags);
@@ -249,23 +244,25 @@ void lm_mesh_send_all(lm_node *n, uint8_t channel, const uint8_t *data,
 int lm_mesh_send_msg(lm_node *n, uint64_t to, uint8_t channel,
                      const lm_msg *m)
 {
-    lm_link *l = link_member(n, to);
+    lm_link *l = link_by_id(n, to);
     return l ? link_send(n, l, channel, m) : LM_EIO;
 }
 
+/* Encoded once, sealed per link: a chat entry goes to every member. */
 void lm_mesh_send_msg_all(lm_node *n, uint8_t channel, const lm_msg *m,
                           uint64_t except)
 {
-    for (size_t i = 0; i < LM_MAX_LINKS; i++) {
-        lm_link *l = &n->links[i];
-        if (link_is_member(l) && l->id != except)
-            link_send(n, l, channel, m);
-    }
+    uint8_t plain[LM_WIRE_MAX];
+    int len = link_encode(n, m, plain);
+    if (len < 0)
+        return;
+    lm_mesh_send_all(n, channel, plain, (size_t)len, 0, except);
+    lm_secure_wipe(plain, (size_t)len);
 }
 
 void lm_mesh_bad(lm_node *n, uint64_t from, uint8_t channel, int rc)
 {
-    lm_link *l = link_member(n, from);
+    lm_link *l = link_by_id(n, from);
     if (!l)
         return;
     char addr[32];
@@ -275,7 +272,7 @@ void lm_mesh_bad(lm_node *n, uint64_t from, uint8_t channel, int rc)
 
 void lm_mesh_expel(lm_node *n, uint64_t id, const char *reason)
 {
-    lm_link *l = link_member(n, id);
+    lm_link *l = link_by_id(n, id);
     if (l)
         link_expel(n, l, reason);
 }

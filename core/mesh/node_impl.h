@@ -246,6 +246,8 @@ void node_error(lm_node *n, const char *code, const char *fmt, ...)
 void node_log(lm_node *n, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int link_send(lm_node *n, lm_link *l, uint8_t channel, const lm_msg *m);
+/* Encodes m into buf; the length, or the codec's error (logged). */
+int link_encode(lm_node *n, const lm_msg *m, uint8_t buf[LM_WIRE_MAX]);
 /* Seals plain (an encoded message) for l's channel and sends it. */
 int link_send_bytes(lm_node *n, lm_link *l, uint8_t channel,
                     const uint8_t *plain, size_t len, unsigned flags);
@@ -281,7 +283,6 @@ void link_addr_str(uint32_t ipv4, uint16_t port, char *buf, size_t cap);
 
 /* mesh.c: the services */
 bool link_is_member(const lm_link *l); /* the one definition (mesh.h) */
-lm_link *link_member(lm_node *n, uint64_t id); /* a member by id, or NULL */
 void mesh_member_of(const lm_link *l, lm_member *out);
 /* Tells every service, in attach order, that m joined, left or was
  * relinked; for LM_MEMBER_LEFT once the link is no longer a member. */
