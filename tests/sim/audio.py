@@ -82,12 +82,27 @@ def pct(vals, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
+def launch(o, spec, common, nodes):
+    """Starts one node per (name, options) of spec, each knowing every
+    other's port, into nodes (so the caller's finally stops them all)."""
+    ps = [free_port() for _ in spec]
+    for i, (nm, extra) in enumerate(spec):
+        nodes.append(Node(o.binary, nm, ps[i], [p for p in ps if p != ps[i]],
+                          room="audio", extra=common + extra))
+
+
+def formed_around(nodes, hub, timeout=10):
+    """Every node linked to every other, all following the forced hub."""
+    k = len(nodes) - 1
+    return wait(lambda: all(len(n.evs("peer_joined")) >= k for n in nodes) and
+                all(n.hub() == hub.id and hub.id for n in nodes), timeout)
+
+
 def failover(o):
     """The hub is killed mid-call: the sound comes back through the new
     hub, measured from the first click bob hears after the kill."""
     tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
     b_wav = os.path.join(tmp, "b.wav")
-    ps = [free_port() for _ in range(4)]
     common = ["--audio-frame", o.frame]
     spec = [("hub", ["--host"]),
             ("alice", ["--mic-synth", f"impulse:{PERIOD_MS}:0:0.9"]),
@@ -95,12 +110,9 @@ def failover(o):
             ("carol", [])]
     nodes, fails = [], []
     try:
-        for i, (nm, extra) in enumerate(spec):
-            nodes.append(Node(o.binary, nm, ps[i], [p for p in ps if p != ps[i]],
-                              room="audio", extra=common + extra))
+        launch(o, spec, common, nodes)
         hub, alice, bob, carol = nodes
-        if not wait(lambda: all(len(n.evs("peer_joined")) >= 3 for n in nodes) and
-                    all(n.hub() == hub.id and hub.id for n in nodes), 10):
+        if not formed_around(nodes, hub):
             fails.append("the room did not form with the forced hub")
             return verdict(fails)
         time.sleep(3)  # a pause: the call runs through the first hub
@@ -155,19 +167,15 @@ def lossy(o):
     gap in what bob hears while alice talks."""
     tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
     b_wav = os.path.join(tmp, "b.wav")
-    ps = [free_port() for _ in range(3)]
     common = ["--audio-frame", o.frame, "--test-faults"]
     spec = [("hub", ["--host"]),
             ("alice", ["--mic-synth", "tone:440:0.5"]),
             ("bob", ["--speaker-file", b_wav])]
     nodes, fails = [], []
     try:
-        for i, (nm, extra) in enumerate(spec):
-            nodes.append(Node(o.binary, nm, ps[i], [p for p in ps if p != ps[i]],
-                              room="audio", extra=common + extra))
+        launch(o, spec, common, nodes)
         hub, alice, bob = nodes
-        if not wait(lambda: all(len(n.evs("peer_joined")) >= 2 for n in nodes) and
-                    all(n.hub() == hub.id and hub.id for n in nodes), 10):
+        if not formed_around(nodes, hub):
             fails.append("the room did not form with the forced hub")
             return verdict(fails)
         time.sleep(1)  # a pause: the streams settle before the loss starts
@@ -253,19 +261,15 @@ def speech(o):
     env_src = write_speechlike(src, loop_s)
     # the window compared is the last loop_s seconds: they must all be call
     o.seconds = max(o.seconds, loop_s + 2)
-    ps = [free_port() for _ in range(3)]
     common = ["--audio-frame", o.frame]
     spec = [("hub", ["--host"]),
             ("alice", ["--mic-file", src, "--speaker-file", a_wav]),
             ("bob", ["--speaker-file", b_wav])]
     nodes, fails = [], []
     try:
-        for i, (nm, extra) in enumerate(spec):
-            nodes.append(Node(o.binary, nm, ps[i], [p for p in ps if p != ps[i]],
-                              room="audio", extra=common + extra))
+        launch(o, spec, common, nodes)
         hub, alice, bob = nodes
-        if not wait(lambda: all(len(n.evs("peer_joined")) >= 2 for n in nodes) and
-                    all(n.hub() == hub.id and hub.id for n in nodes), 10):
+        if not formed_around(nodes, hub):
             fails.append("the room did not form with the forced hub")
             return verdict(fails)
         time.sleep(o.seconds)  # a pause: the call runs this long
@@ -306,16 +310,12 @@ def crowd(o):
     period_ms = 1000
     step = period_ms // o.nodes
     tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
-    ps = [free_port() for _ in range(o.nodes)]
-    nodes, fails, wavs = [], [], []
+    nodes, fails = [], []
+    wavs = [os.path.join(tmp, f"n{i}.wav") for i in range(o.nodes)]
+    spec = [(f"n{i}", ["--mic-synth", f"impulse:{period_ms}:{i * step}:0.9",
+                       "--speaker-file", wavs[i]]) for i in range(o.nodes)]
     try:
-        for i in range(o.nodes):
-            wavs.append(os.path.join(tmp, f"n{i}.wav"))
-            extra = ["--audio-frame", o.frame,
-                     "--mic-synth", f"impulse:{period_ms}:{i * step}:0.9",
-                     "--speaker-file", wavs[i]]
-            nodes.append(Node(o.binary, f"n{i}", ps[i], [p for p in ps if p != ps[i]],
-                              room="audio", extra=extra))
+        launch(o, spec, ["--audio-frame", o.frame], nodes)
         if not wait(lambda: all(len({e.get("id") for e in n.evs("peer_joined")}) >= o.nodes - 1
                                 for n in nodes) and
                     len({n.hub() for n in nodes}) == 1 and nodes[0].hub(), 20):
@@ -397,19 +397,15 @@ def ptt(o):
     `ptt on`, all of them while it is on, and none after `ptt off`."""
     tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
     b_wav = os.path.join(tmp, "b.wav")
-    ps = [free_port() for _ in range(3)]
     common = ["--audio-frame", o.frame]
     spec = [("hub", ["--host"]),
             ("alice", ["--mic-synth", f"impulse:{PERIOD_MS}:0:0.9", "--ptt"]),
             ("bob", ["--speaker-file", b_wav])]
     nodes, fails = [], []
     try:
-        for i, (nm, extra) in enumerate(spec):
-            nodes.append(Node(o.binary, nm, ps[i], [p for p in ps if p != ps[i]],
-                              room="audio", extra=common + extra))
+        launch(o, spec, common, nodes)
         hub, alice, bob = nodes
-        if not wait(lambda: all(len(n.evs("peer_joined")) >= 2 for n in nodes) and
-                    all(n.hub() == hub.id and hub.id for n in nodes), 10):
+        if not formed_around(nodes, hub):
             fails.append("the room did not form with the forced hub")
             return verdict(fails)
         time.sleep(1.5)  # a pause: the key is up
@@ -475,7 +471,6 @@ def main():
         return lossy(o)
     tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
     a_wav, b_wav = os.path.join(tmp, "a.wav"), os.path.join(tmp, "b.wav")
-    ps = [free_port() for _ in range(3)]
     common = ["--audio-frame", o.frame]
     spec = [("hub", ["--host"]),
             ("alice", ["--mic-synth", f"impulse:{PERIOD_MS}:0:0.9",
@@ -484,12 +479,9 @@ def main():
     nodes = []
     fails = []
     try:
-        for i, (nm, extra) in enumerate(spec):
-            nodes.append(Node(o.binary, nm, ps[i], [p for p in ps if p != ps[i]],
-                              room="audio", extra=common + extra))
+        launch(o, spec, common, nodes)
         hub, alice, bob = nodes
-        if not wait(lambda: all(len(n.evs("peer_joined")) >= 2 for n in nodes) and
-                    all(n.hub() == hub.id and hub.id for n in nodes), 10):
+        if not formed_around(nodes, hub):
             fails.append("the room did not form with the forced hub")
             return verdict(fails)
         t0, c0 = time.monotonic(), [n.cpu_ticks() for n in nodes]
