@@ -189,8 +189,10 @@ lm_unit_test(test_audio_wire)
 target_link_libraries(test_audio_wire PRIVATE lmaudio)
 
 # The WAV file and synthetic audio devices (ui/dev/wav.c, ui/dev/synth.c).
-lm_unit_test(test_wav ui/dev/wav.c ui/dev/synth.c)
+lm_unit_test(test_wav ui/dev/wav.c)
 target_link_libraries(test_wav PRIVATE PkgConfig::SPEEXDSP m)
+lm_unit_test(test_synth ui/dev/synth.c)
+target_link_libraries(test_synth PRIVATE m)
 lm_unit_test(test_mix core/audio/mix.c)
 lm_unit_test(test_jitter core/audio/jitter.c)
 
