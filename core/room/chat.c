@@ -195,8 +195,8 @@ static void become_hub(lm_chat *c)
 /* The room hears a message only once the deputy holds it. A deputy that
  * never learned it is deputy (its STATE went down with a replaced link),
  * or missed an entry, would hold the room's chat back for ever: when it
- * falls behind for a while, tell it again what it lacks (the room service
- * tells it who it is on every STATE it resends). */
+ * falls behind for a while, tell it again what it lacks (who it is, the
+ * room service tells every member again every 2 s). */
 static void nudge_deputy(lm_chat *c, int64_t now)
 {
     const lm_elect_state *st = lm_mesh_roles(c->n);
@@ -213,7 +213,6 @@ static void nudge_deputy(lm_chat *c, int64_t now)
     lm_mesh_log(c->n, "the deputy holds only up to seq %" PRIu64 " of %"
                 PRIu64 "; telling it again", c->acked_upto,
                 lm_chatlog_next(c->log) - 1);
-    lm_mesh_set_roles(c->n, st); /* the room service resends its STATE */
     (void)resend_to_deputy(c);
 }
 
