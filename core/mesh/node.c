@@ -106,17 +106,26 @@ static void hold_event(lm_node *n, lm_event *ev)
     n->held_events++;
 }
 
+/* Takes the oldest waiting event out of the list; NULL when none. */
+static lm_event *unhold(lm_node *n)
+{
+    lm_held_event *h = n->held_head;
+    if (!h)
+        return NULL;
+    n->held_head = h->next;
+    if (!n->held_head)
+        n->held_tail = NULL;
+    n->nheld_events--;
+    lm_event *ev = h->ev;
+    free(h);
+    return ev;
+}
+
 /* Moves what waits into the queue while it has room. */
 static void flush_held(lm_node *n)
 {
-    while (n->held_head && lm_queue_push(n->events, n->held_head->ev) == 0) {
-        lm_held_event *h = n->held_head;
-        n->held_head = h->next;
-        if (!n->held_head)
-            n->held_tail = NULL;
-        n->nheld_events--;
-        free(h);
-    }
+    while (n->held_head && lm_queue_push(n->events, n->held_head->ev) == 0)
+        (void)unhold(n); /* the queue has it now */
     if (!n->held_head)
         n->told_lost = false; /* caught up: a new loss is news again */
 }
@@ -383,12 +392,8 @@ void lm_node_free(lm_node *n)
     lm_queue_free(n->hints_q, cmd_free);
     lm_secure_wipe(n->room_key, sizeof n->room_key);
     lm_secure_wipe(&n->identity, sizeof n->identity);
-    while (n->held_head) {
-        lm_held_event *h = n->held_head;
-        n->held_head = h->next;
-        lm_event_free(h->ev);
-        free(h);
-    }
+    while (n->held_head)
+        lm_event_free(unhold(n));
     lm_queue_free(n->events, event_drop);
     free(n);
 }
@@ -414,14 +419,7 @@ lm_event *lm_node_next_event(lm_node *n)
     if (ev || n->started || !n->held_head)
         return ev;
     /* the thread is gone (lm_node_wait): what still waited is ours now */
-    lm_held_event *h = n->held_head;
-    n->held_head = h->next;
-    if (!n->held_head)
-        n->held_tail = NULL;
-    n->nheld_events--;
-    ev = h->ev;
-    free(h);
-    return ev;
+    return unhold(n);
 }
 
 /* ---- commands: any thread -> net thread -------------------------------- */
