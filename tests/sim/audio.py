@@ -348,8 +348,22 @@ def crowd(o):
                 return verdict(fails)
             starts[n.name] = n.evs("audio")[0]["start_us"]
         lat, selfs, got = [], 0, {}
+        level = {}  # (talker, listener) -> peaks of the talker's clicks heard
+        own_db = []  # per listener: its own signal, in dB under the others
         for li, n in enumerate(nodes):
             rec = read_wav(wavs[li])
+            # where this node's own clicks would land if the hub sent them
+            # back: 2-80 ms after each (every other talker's click is at
+            # least 1000/N ms away in phase, and arrives in 20-40 ms)
+            first = starts[n.name] + li * step * 1000
+            own_pk = []
+            for k in range(int(o.seconds) + 2):
+                tk = first + k * period_ms * 1000
+                if from_us <= tk and tk + 200000 < to_us:
+                    a_ = int((tk + 2000 - starts[n.name]) / 1e6 * RATE)
+                    b_ = int((tk + min(80000, step * 800) - starts[n.name]) / 1e6 * RATE)
+                    if 0 <= a_ < b_ <= len(rec):
+                        own_pk.append(max(abs(v) for v in rec[a_:b_]))
             for j in clicks(rec, 3000):
                 t = starts[n.name] + j * 1e6 / RATE
                 if t < from_us or t > to_us - 200000:
@@ -371,6 +385,11 @@ def crowd(o):
                 best = min(others)
                 lat.append(best[0])
                 got[(best[1], li, best[2])] = True
+                level.setdefault((best[1], li), []).append(
+                    max(abs(v) for v in rec[j:j + RATE // 200]))
+            heard_pk = [max(v) for (t_, l_), v in level.items() if l_ == li]
+            if own_pk and heard_pk:
+                own_db.append(20 * math.log10(min(heard_pk) / max(max(own_pk), 1)))
         # every talker's clicks in the window, at every other listener
         want = 0
         for si, s_ in enumerate(nodes):
@@ -386,6 +405,17 @@ def crowd(o):
         if lat:
             print(f"mouth-to-ear latency over all pairs: p50 {pct(lat, 50):.1f} ms, "
                   f"p99 {pct(lat, 99):.1f} ms, max {max(lat):.1f} ms")
+        if level:
+            dbs = {k: 20 * math.log10(max(1, sorted(v)[len(v) // 2]) / 32768.0)
+                   for k, v in level.items()}
+            lo_k, hi_k = min(dbs, key=dbs.get), max(dbs, key=dbs.get)
+            print(f"each talker's level in each mix ({len(dbs)} pairs of "
+                  f"{o.nodes * (o.nodes - 1)}): median click peak from "
+                  f"{dbs[lo_k]:.1f} dBFS (n{lo_k[0]} at n{lo_k[1]}) to "
+                  f"{dbs[hi_k]:.1f} dBFS (n{hi_k[0]} at n{hi_k[1]})")
+        if own_db:
+            print(f"own signal in each node's mix: at least {min(own_db):.1f} dB "
+                  f"under the quietest talker it hears")
         print("cpu: " + ", ".join(f"{k} {v:.1f} %" for k, v in cpu.items()))
         if not lat:
             fails.append("no click was heard")
@@ -394,6 +424,12 @@ def crowd(o):
                          f"over {o.p50_max:g} / {o.p99_max:g}")
         if selfs:
             fails.append(f"{selfs} clicks were heard by their own talker")
+        if len(own_db) < o.nodes:
+            fails.append(f"the own-signal level was measured at {len(own_db)} "
+                         f"of {o.nodes} nodes")
+        elif min(own_db) < 60:
+            fails.append(f"a node hears itself {min(own_db):.1f} dB under the "
+                         f"others (60 needed)")
         if missed > want * 0.02:
             fails.append(f"{missed} of {want} clicks missed")
     finally:
