@@ -24,7 +24,9 @@ nothing of herself (40 dB), and B must be told that A speaks; with
 --speech --loss F both hops lose F and 0.8 is enough (20 % in CI). With
 --nodes N: N nodes each click at their own phase and record; every click
 is put down to its talker: latency per pair, missed clicks, self-echo.
-With --ptt: A runs with --ptt; B hears her only between `ptt on` and
+With --nodes N --hosts H the nodes run round-robin on H simulated
+hosts (network namespaces on a virtual switch), the last host's link
+capped with tbf (--cap-rate, 2 Mbit/s). With --ptt: A runs with --ptt; B hears her only between `ptt on` and
 `ptt off`.
 
   audio.py --binary build/lanmeet [--frame 10] [--seconds 6]
@@ -319,12 +321,17 @@ def crowd(o):
     period_ms = 1000
     step = period_ms // o.nodes
     tmp = tempfile.mkdtemp(prefix="lanmeet-audio-")
-    nodes, fails = [], []
+    nodes, fails, lan = [], [], None
     wavs = [os.path.join(tmp, f"n{i}.wav") for i in range(o.nodes)]
     spec = [(f"n{i}", ["--mic-synth", f"impulse:{period_ms}:{i * step}:0.9",
                        "--speaker-file", wavs[i]]) for i in range(o.nodes)]
     try:
-        launch(o, spec, ["--audio-frame", o.frame], nodes)
+        if o.hosts:
+            lan = on_hosts(o, spec, nodes, tmp)
+            if lan is None:
+                return 77
+        else:
+            launch(o, spec, ["--audio-frame", o.frame], nodes)
         if not wait(lambda: all(len({e.get("id") for e in n.evs("peer_joined")}) >= o.nodes - 1
                                 for n in nodes) and
                     len({n.hub() for n in nodes}) == 1 and nodes[0].hub(), 20):
@@ -338,8 +345,17 @@ def crowd(o):
         cpu = {n.name: 100.0 * (n.cpu_ticks() - c) / hz / took for n, c in zip(nodes, c0)}
         to_us = time.monotonic() * 1e6
         hub = next((n for n in nodes if n.id == nodes[0].hub()), None)
+        if lan:
+            h = lan.hosts[-1]
+            tc = lan.tc_stats(h)
+            print(f"{h.name} capped at {h.capped} (nodes " +
+                  ", ".join(n.name for n in nodes if n.hostobj is h) + "): " +
+                  "; ".join(f"{w} {v['bytes'] * 8 / took / 1e6:.2f} Mbit/s over the call "
+                            f"and start, {v['dropped']} dropped" for w, v in tc.items()))
     finally:
         stop(nodes)
+        if lan:
+            lan.close()
     try:
         starts = {}
         for n in nodes:
@@ -437,6 +453,28 @@ def crowd(o):
     return verdict(fails)
 
 
+def on_hosts(o, spec, nodes, tmp):
+    """Starts the nodes of spec round-robin on o.hosts simulated hosts
+    (tests/sim/hosts.py: namespaces on a virtual switch), the first as the
+    forced hub on host 1 and the last host's link capped at o.cap_rate.
+    Returns the Lan, or None (said why) when host mode cannot run here."""
+    import hosts as lmhosts
+    why = lmhosts.skip_reason()
+    if why:
+        print(f"SKIP {why}")
+        return None
+    lan = lmhosts.Lan(o.hosts, tmp).up()
+    lan.cap(lan.hosts[-1], rate=o.cap_rate)
+    where = [lan.hosts[i % o.hosts] for i in range(len(spec))]
+    ports = [lmhosts.BASE_PORT + i for i in range(len(spec))]
+    addrs = [f"{h.addr}:{p}" for h, p in zip(where, ports)]
+    for i, (nm, extra) in enumerate(spec):
+        nodes.append(Node(o.binary, nm, ports[i], [a for a in addrs if a != addrs[i]],
+                          room="audio", hostobj=where[i], forced=i == 0,
+                          extra=["--audio-frame", o.frame] + extra))
+    return lan
+
+
 def ptt(o):
     """alice runs with --ptt: bob hears none of her clicks until she says
     `ptt on`, all of them while it is on, and none after `ptt off`."""
@@ -505,6 +543,11 @@ def main():
                     "(default 0.9, 0.8 with --loss)")
     ap.add_argument("--nodes", type=int,
                     help="N talking and listening nodes instead (see crowd)")
+    ap.add_argument("--hosts", type=int,
+                    help="with --nodes: on this many simulated hosts (as root), "
+                    "n0 the forced hub on the first, the last one's link capped")
+    ap.add_argument("--cap-rate", default="2mbit",
+                    help="with --hosts: the tbf rate of the last host (default 2mbit)")
     ap.add_argument("--ptt", action="store_true",
                     help="push-to-talk instead (see ptt)")
     o = ap.parse_args()
