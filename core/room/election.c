@@ -37,27 +37,30 @@ typedef struct claim {
     size_t support;
 } claim;
 
-/* Node k of the live set: 0 is self (holding cur), k >= 1 is peers[k-1].
- * A peer with id 0, our own id or an id seen earlier in the list is skipped,
- * so a faulty caller cannot add votes. */
-static bool node_at(const lm_elect_input *in, size_t k, node *v)
+/* The live set, built once per decision: self first (holding cur), then
+ * each peer once. A peer with id 0, our own id or an id seen earlier in the
+ * list is skipped, so a faulty caller cannot add votes; a room holds at
+ * most LM_MAX_PEERS nodes, so peers past that are not counted. Built once,
+ * every count over it is linear: the decision costs O(n^2), not O(n^4)
+ * (in a room of 64 that was a millisecond per decision, dozens a second
+ * on every node, and links timed out while it formed). */
+typedef struct view {
+    size_t n;
+    node v[LM_MAX_PEERS + 1];
+} view;
+
+static void view_build(view *w, const lm_elect_input *in)
 {
-    if (k == 0) {
-        v->id = in->self;
-        v->forced = in->self_forced;
-        v->st = in->cur;
-        return true;
+    w->v[0] = (node){in->self, in->self_forced, in->cur};
+    w->n = 1;
+    for (size_t k = 0; k < in->npeers && w->n < LM_MAX_PEERS + 1; k++) {
+        const lm_elect_member *p = &in->peers[k];
+        bool seen = p->id == 0 || p->id == in->self;
+        for (size_t j = 1; j < w->n && !seen; j++)
+            seen = w->v[j].id == p->id;
+        if (!seen)
+            w->v[w->n++] = (node){p->id, p->forced, p->st};
     }
-    const lm_elect_member *p = &in->peers[k - 1];
-    if (p->id == 0 || p->id == in->self)
-        return false;
-    for (size_t j = 0; j + 1 < k; j++)
-        if (in->peers[j].id == p->id)
-            return false;
-    v->id = p->id;
-    v->forced = p->forced;
-    v->st = p->st;
-    return true;
 }
 
 static bool is_live(const lm_elect_input *in, uint64_t id)
@@ -106,28 +109,30 @@ static bool is_gone(const lm_elect_input *in, uint64_t id)
 }
 
 /* The smallest live id advertising (term, hub); 0 if none. */
-static uint64_t first_advertiser(const lm_elect_input *in, const claim *c)
+static uint64_t first_advertiser(const view *w, const claim *c)
 {
     uint64_t low = 0;
-    node v;
-    for (size_t k = 0; k <= in->npeers; k++)
-        if (node_at(in, k, &v) && v.st.term == c->term && v.st.hub == c->hub &&
-            v.st.hub_run == c->run && (low == 0 || v.id < low))
-            low = v.id;
+    for (size_t k = 0; k < w->n; k++) {
+        const node *v = &w->v[k];
+        if (v->st.term == c->term && v->st.hub == c->hub &&
+            v->st.hub_run == c->run && (low == 0 || v->id < low))
+            low = v->id;
+    }
     return low;
 }
 
 /* Live nodes advertising (term, hub, run) and, unless dep is NULL, *dep
  * too. */
-static size_t count(const lm_elect_input *in, uint64_t term, uint64_t hub,
-                    uint32_t run, const uint64_t *dep)
+static size_t count(const view *w, uint64_t term, uint64_t hub, uint32_t run,
+                    const uint64_t *dep)
 {
     size_t n = 0;
-    node v;
-    for (size_t k = 0; k <= in->npeers; k++)
-        if (node_at(in, k, &v) && v.st.term == term && v.st.hub == hub &&
-            v.st.hub_run == run && (!dep || v.st.deputy == *dep))
+    for (size_t k = 0; k < w->n; k++) {
+        const node *v = &w->v[k];
+        if (v->st.term == term && v->st.hub == hub && v->st.hub_run == run &&
+            (!dep || v->st.deputy == *dep))
             n++;
+    }
     return n;
 }
 
@@ -146,22 +151,22 @@ static bool beats(const claim *a, const claim *b)
 /* The deputy that goes with a claim by another node: the hub's own word
  * when we hear it (it is the one that picks), else the deputy most live
  * advertisers name, ties to the smaller id, so all of them pick the same. */
-static uint64_t deputy_of(const lm_elect_input *in, const claim *c)
+static uint64_t deputy_of(const view *w, const claim *c)
 {
     uint64_t best = 0;
     size_t votes = 0;
-    node v;
-    for (size_t k = 0; k <= in->npeers; k++) {
-        if (!node_at(in, k, &v) || v.st.term != c->term ||
-            v.st.hub != c->hub || v.st.hub_run != c->run)
+    for (size_t k = 0; k < w->n; k++) {
+        const node *v = &w->v[k];
+        if (v->st.term != c->term || v->st.hub != c->hub ||
+            v->st.hub_run != c->run)
             continue;
-        if (v.id == c->hub)
-            return v.st.deputy;
-        if (v.st.deputy == 0)
+        if (v->id == c->hub)
+            return v->st.deputy;
+        if (v->st.deputy == 0)
             continue;
-        size_t n = count(in, c->term, c->hub, c->run, &v.st.deputy);
-        if (n > votes || (n == votes && v.st.deputy < best)) {
-            best = v.st.deputy;
+        size_t n = count(w, c->term, c->hub, c->run, &v->st.deputy);
+        if (n > votes || (n == votes && v->st.deputy < best)) {
+            best = v->st.deputy;
             votes = n;
         }
     }
@@ -197,13 +202,14 @@ static lm_elect_state claim_hub(const lm_elect_input *in, uint64_t maxterm)
     return s;
 }
 
-static lm_elect_state adopt(const lm_elect_input *in, const claim *c)
+static lm_elect_state adopt(const lm_elect_input *in, const view *w,
+                            const claim *c)
 {
     lm_elect_state s;
     s.term = c->term;
     s.hub = c->hub;
     s.hub_run = c->run;
-    s.deputy = c->hub == in->self ? choose_deputy(in) : deputy_of(in, c);
+    s.deputy = c->hub == in->self ? choose_deputy(in) : deputy_of(w, c);
     return s;
 }
 
@@ -212,26 +218,26 @@ lm_elect_state lm_election_decide(const lm_elect_input *in, int *note)
     claim best = {0}, lost = {0}, unk = {0};
     uint64_t maxterm = 0, fh = 0, low = in->self;
     lm_elect_state out = in->cur;
-    node v;
+    view w;
 
     if (note)
         *note = LM_ELECT_NOTE_NONE;
+    view_build(&w, in);
 
     /* One pass: the highest term, the smallest forced and live ids, and the
      * top claim in each class of hub (live, gone, unknown). */
-    for (size_t k = 0; k <= in->npeers; k++) {
-        if (!node_at(in, k, &v))
+    for (size_t k = 0; k < w.n; k++) {
+        const node *v = &w.v[k];
+        if (v->st.term > maxterm)
+            maxterm = v->st.term;
+        if (v->forced && (fh == 0 || v->id < fh))
+            fh = v->id;
+        if (v->id < low)
+            low = v->id;
+        if (v->st.hub == 0)
             continue;
-        if (v.st.term > maxterm)
-            maxterm = v.st.term;
-        if (v.forced && (fh == 0 || v.id < fh))
-            fh = v.id;
-        if (v.id < low)
-            low = v.id;
-        if (v.st.hub == 0)
-            continue;
-        claim c = {true, v.st.term, v.st.hub, v.st.hub_run,
-                   count(in, v.st.term, v.st.hub, v.st.hub_run, NULL)};
+        claim c = {true, v->st.term, v->st.hub, v->st.hub_run,
+                   count(&w, v->st.term, v->st.hub, v->st.hub_run, NULL)};
         /* a live hub's earlier run is as good as gone: it lost the state */
         claim *slot = claim_live(in, &c)                        ? &best
                       : is_gone(in, c.hub) || is_live(in, c.hub) ? &lost
@@ -247,11 +253,11 @@ lm_elect_state lm_election_decide(const lm_elect_input *in, int *note)
          * term relayed from an unlinked hub would let two forced nodes that
          * share a neighbour but no link outbid each other every round. */
         if (best.ok && best.hub == fh)
-            out = adopt(in, &best);
+            out = adopt(in, &w, &best);
         else if (fh == in->self)
             out = claim_hub(in, maxterm);
         else if (best.ok)
-            out = adopt(in, &best); /* until the forced node's claim arrives */
+            out = adopt(in, &w, &best); /* until the forced node's claim arrives */
     } else if (in->take) {
         out = claim_hub(in, maxterm);
     } else if (unk.ok && (!best.ok || unk.term > best.term) &&
@@ -259,12 +265,12 @@ lm_elect_state lm_election_decide(const lm_elect_input *in, int *note)
         /* The room moved on under a hub we are not linked to yet; claiming
          * now would unseat it once the link comes up (rule 3). Keep cur. */
     } else if (lost.ok && (!best.ok || lost.term > best.term)) {
-        uint64_t succ = deputy_of(in, &lost);
+        uint64_t succ = deputy_of(&w, &lost);
         /* If the deputy went down too: only a node advertising the lost
          * claim followed that hub and so knows it is gone; a newcomer that
          * never linked it sees an unknown hub and would never claim. */
         if (!is_live(in, succ))
-            succ = first_advertiser(in, &lost);
+            succ = first_advertiser(&w, &lost);
         /* A node left with no peer at all cannot tell a dead room from its
          * own cut or stall (a suspended laptop): it keeps the term, so when
          * the links come back the room's hub, with more support, stays. */
@@ -273,7 +279,7 @@ lm_elect_state lm_election_decide(const lm_elect_input *in, int *note)
                                                           : maxterm - 1);
         /* else keep cur: the successor's claim will arrive and win */
     } else if (best.ok) {
-        out = adopt(in, &best);
+        out = adopt(in, &w, &best);
     } else if (in->may_claim && low == in->self) {
         out = claim_hub(in, maxterm);
     }
