@@ -453,7 +453,7 @@ static void on_intro(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
         l->nreports = old->nreports;
         old->hello_ok = false;
         link_close(n, old, LM_BYE_DUP);
-        link_send_peers(n); /* our list may have been lost with the old link */
+        link_peers_changed(n); /* our list may have been lost with the old link */
         n->reach_dirty = true;
         /* what went out on the old link may have been dropped at the other
          * end: the services send it again (the room its STATE, chat what
@@ -466,7 +466,7 @@ static void on_intro(lm_node *n, lm_link *l, const lm_msg *m, const char *addr)
     link_update_names(n);
     link_emit_peer(n, l, LM_EV_PEER_JOINED, NULL);
     node_log(n, "%s joined from %s", l->display, addr);
-    link_send_peers(n);
+    link_peers_changed(n);
     n->reach_dirty = true;
     lm_member who;
     mesh_member_of(l, &who);

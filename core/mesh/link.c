@@ -284,7 +284,7 @@ static void member_left(lm_node *n, lm_link *l, const char *reason)
     node_log(n, "%s left (%s)", l->display, reason);
     link_release(l);
     link_update_names(n);
-    link_send_peers(n); /* who is left, for everyone's view of the cuts */
+    link_peers_changed(n); /* who is left, for everyone's view of the cuts */
     n->reach_dirty = true;
     mesh_member_changed(n, &m, LM_MEMBER_LEFT);
 }
@@ -302,7 +302,7 @@ void link_expel(lm_node *n, lm_link *l, const char *reason)
     link_close(n, l, LM_BYE_REJECT); /* may free l */
     if (member) {
         link_update_names(n);
-        link_send_peers(n);
+        link_peers_changed(n);
         n->reach_dirty = true;
         mesh_member_changed(n, &m, LM_MEMBER_LEFT);
     }
@@ -328,8 +328,26 @@ void link_on_disconnect(lm_node *n, ENetPeer *peer, uint32_t data)
         link_release(l);
 }
 
-void link_send_peers(lm_node *n)
+/* Our link list changed: every member gets it (for gossip and for the view
+ * of the cuts), at once after a quiet spell, else at most every
+ * LM_PEERS_GAP_US. A forming room changes each list once per joining
+ * member: sent each time, a room of 64 sent a quarter of a million lists,
+ * links timed out under the load, and the room took 15 s to form. */
+void link_peers_changed(lm_node *n)
 {
+    n->peers_due = true;
+    link_peers_flush(n, lm_mono_us());
+}
+
+/* Sends the list if it is due; returns when it will be (0: not due). */
+int64_t link_peers_flush(lm_node *n, int64_t now)
+{
+    if (!n->peers_due)
+        return 0;
+    if (n->peers_sent_us && now - n->peers_sent_us < LM_PEERS_GAP_US)
+        return n->peers_sent_us + LM_PEERS_GAP_US;
+    n->peers_due = false;
+    n->peers_sent_us = now;
     lm_msg m = {.type = LM_MSG_PEERS};
     for (size_t i = 0; i < LM_MAX_LINKS && m.u.peers.n < LM_MAX_PEERS; i++) {
         lm_link *l = &n->links[i];
@@ -341,5 +359,6 @@ void link_send_peers(lm_node *n)
         }
     }
     lm_mesh_send_msg_all(n, LM_CH_CONTROL, &m, 0);
+    return 0;
 }
 

@@ -705,6 +705,9 @@ static void *net_main(void *arg)
             next_tick = now + LM_TICK_US;
         }
         due = mesh_tick(n, now);
+        int64_t peers = link_peers_flush(n, now);
+        if (peers && (!due || peers < due))
+            due = peers;
         /* sleep until the earliest deadline: ours or a service's */
         int64_t wake = due && due < next_tick ? due : next_tick;
         int wait_ms = (int)((wake - now + 999) / 1000);

@@ -41,6 +41,7 @@
                              orphans, cuts (services keep their own) */
 #define LM_DIAL_RETRY_US 500000
 #define LM_DIAL_RETRY_MAX_US 4000000
+#define LM_PEERS_GAP_US 250000 /* our link list goes out at most this often */
 #define LM_ORPHAN_US 1500000 /* how long a member may wait for its link */
 #define LM_EARLY_MAX 16      /* messages held for a hello still on its way */
 #define LM_HELLO_TIMEOUT_US 4000000 /* a link must finish its hello by then */
@@ -204,6 +205,8 @@ struct lm_node {
     } cuts[LM_MAX_CUTS];
     size_t ncuts;
     bool reach_dirty; /* a list or a link changed: look again */
+    bool peers_due;        /* our link list changed since we last sent it */
+    int64_t peers_sent_us; /* when we last sent it; 0 never */
     bool cut_lasting; /* some cut has lasted LM_CUT_STABLE_US */
 
     /* services, in the order they were attached */
@@ -268,7 +271,8 @@ void link_tune(ENetPeer *p);
 lm_hint *link_hint_by_addr(lm_node *n, uint32_t ipv4, uint16_t port);
 void link_emit_peer(lm_node *n, lm_link *l, lm_event_type type,
                     const char *reason);
-void link_send_peers(lm_node *n);
+void link_peers_changed(lm_node *n);
+int64_t link_peers_flush(lm_node *n, int64_t now_us);
 void link_tick(lm_node *n, int64_t now_us);
 void link_hint(lm_node *n, uint64_t id, uint32_t ipv4, uint16_t port,
                int source);
