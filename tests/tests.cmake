@@ -199,7 +199,11 @@ lm_unit_test(test_synth ui/dev/synth.c)
 target_link_libraries(test_synth PRIVATE m)
 lm_unit_test(test_mix core/audio/mix.c)
 lm_unit_test(test_jitter core/audio/jitter.c)
+lm_unit_test(test_dsp core/audio/dsp.c)
+target_link_libraries(test_dsp PRIVATE PkgConfig::SPEEXDSP m)
 
 # Benchmarks: programs that print figures, run by hand (not tests).
 add_executable(bench_hub tests/bench/bench_hub.c)
 target_link_libraries(bench_hub PRIVATE lmaudio m)
+add_executable(bench_aec tests/bench/bench_aec.c)
+target_link_libraries(bench_aec PRIVATE lmaudio m)
