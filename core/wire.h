@@ -76,6 +76,11 @@ enum lm_msg_type {
     LM_MSG_AUDIO = 13,      /* member -> hub: one captured frame (audio) */
     LM_MSG_AUDIO_MIX = 14,  /* hub -> member: its mix, or a frame forwarded */
     LM_MSG_AUDIO_NOTE = 15, /* muted / speaking, to every member */
+    /* 24..31: video (core/video/video_wire.h), on LM_CH_VIDEO */
+    LM_MSG_VIDEO_BAND = 24,   /* sender -> viewer: one piece of a frame */
+    LM_MSG_VIDEO_ASK = 25,    /* viewer -> sender: the size it shows */
+    LM_MSG_VIDEO_REPORT = 26, /* viewer -> sender: loss, delay, decode */
+    LM_MSG_VIDEO_STATE = 27,  /* sender -> all: camera on/off, size, fps */
 };
 
 enum lm_reject_code {

@@ -207,3 +207,10 @@ add_executable(bench_hub tests/bench/bench_hub.c)
 target_link_libraries(bench_hub PRIVATE lmaudio m)
 add_executable(bench_aec tests/bench/bench_aec.c)
 target_link_libraries(bench_aec PRIVATE lmaudio m)
+
+# Video's foundations (core/video/): pictures, bands, codec, reassembly,
+# test pattern, camera formats, adaptation.
+foreach(t image band wire pattern)
+  lm_unit_test(test_video_${t})
+  target_link_libraries(test_video_${t} PRIVATE lmvideo m)
+endforeach()
