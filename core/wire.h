@@ -81,6 +81,15 @@ enum lm_msg_type {
     LM_MSG_VIDEO_ASK = 25,    /* viewer -> sender: the size it shows */
     LM_MSG_VIDEO_REPORT = 26, /* viewer -> sender: loss, delay, decode */
     LM_MSG_VIDEO_STATE = 27,  /* sender -> all: camera on/off, size, fps */
+    /* 16..23: files (core/files/file_wire.h), on LM_CH_FILE */
+    LM_MSG_FILE_OFFER = 16,   /* a file: uploader -> hub, hub -> recipients */
+    LM_MSG_FILE_HAVE = 17,    /* the chunks the sender of this holds */
+    LM_MSG_FILE_REQUEST = 18, /* receiver -> sender: send these chunks */
+    LM_MSG_FILE_CHUNK = 19,   /* one chunk and its hash-tree proof */
+    LM_MSG_FILE_DONE = 20,    /* receiver -> sender: all held, SHA-256 ok */
+    LM_MSG_FILE_REFUSE = 21,  /* a transfer refused, with a reason code */
+    LM_MSG_FILE_CANCEL = 22,  /* the sender or receiver gives up */
+    LM_MSG_FILE_LIST = 23,    /* member -> hub: offer me what you hold */
 };
 
 enum lm_reject_code {

@@ -208,6 +208,14 @@ target_link_libraries(bench_hub PRIVATE lmaudio m)
 add_executable(bench_aec tests/bench/bench_aec.c)
 target_link_libraries(bench_aec PRIVATE lmaudio m)
 
+# File sharing's foundations (core/files/): codec, hash tree and SHA-256,
+# transfer state, safe names, the store (the tmpfs case needs root and a
+# mount namespace: 77 = skipped).
+foreach(t test_file_wire)
+  lm_unit_test(${t})
+  target_link_libraries(${t} PRIVATE lmfiles)
+endforeach()
+
 # Video's foundations (core/video/): pictures, bands, codec, reassembly,
 # test pattern, camera formats, adaptation.
 foreach(t image band wire pattern)
