@@ -211,7 +211,7 @@ target_link_libraries(bench_aec PRIVATE lmaudio m)
 # File sharing's foundations (core/files/): codec, hash tree and SHA-256,
 # transfer state, safe names, the store (the tmpfs case needs root and a
 # mount namespace: 77 = skipped).
-foreach(t test_file_wire test_file_tree test_file_xfer)
+foreach(t test_file_wire test_file_tree test_file_xfer test_file_safename)
   lm_unit_test(${t})
   target_link_libraries(${t} PRIVATE lmfiles)
 endforeach()
