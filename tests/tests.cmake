@@ -211,10 +211,13 @@ target_link_libraries(bench_aec PRIVATE lmaudio m)
 # File sharing's foundations (core/files/): codec, hash tree and SHA-256,
 # transfer state, safe names, the store (the tmpfs case needs root and a
 # mount namespace: 77 = skipped).
-foreach(t test_file_wire test_file_tree test_file_xfer test_file_safename)
+foreach(t test_file_wire test_file_tree test_file_xfer test_file_safename
+          test_file_store test_file_store_load)
   lm_unit_test(${t})
   target_link_libraries(${t} PRIVATE lmfiles)
 endforeach()
+add_test(NAME test_file_store_tmpfs COMMAND test_file_store --tmpfs)
+set_tests_properties(test_file_store_tmpfs PROPERTIES SKIP_RETURN_CODE 77)
 
 # Video's foundations (core/video/): pictures, bands, codec, reassembly,
 # test pattern, camera formats, adaptation.
