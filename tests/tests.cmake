@@ -218,6 +218,14 @@ foreach(t test_file_wire test_file_tree test_file_xfer test_file_safename
 endforeach()
 add_test(NAME test_file_store_tmpfs COMMAND test_file_store --tmpfs)
 set_tests_properties(test_file_store_tmpfs PROPERTIES SKIP_RETURN_CODE 77)
+if(LM_FUZZ)
+  # the file codec, the store's index, safe names and the transfer state
+  add_executable(fuzz_files tests/fuzz/fuzz_files.c)
+  target_include_directories(fuzz_files PRIVATE core tests)
+  target_link_libraries(fuzz_files PRIVATE lmfiles)
+  target_compile_options(fuzz_files PRIVATE -fsanitize=fuzzer)
+  target_link_options(fuzz_files PRIVATE -fsanitize=fuzzer)
+endif()
 
 # Video's foundations (core/video/): pictures, bands, codec, reassembly,
 # test pattern, camera formats, adaptation.
