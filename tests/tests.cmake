@@ -226,6 +226,8 @@ if(LM_FUZZ)
   target_compile_options(fuzz_files PRIVATE -fsanitize=fuzzer)
   target_link_options(fuzz_files PRIVATE -fsanitize=fuzzer)
 endif()
+add_executable(bench_store tests/bench/bench_store.c)
+target_link_libraries(bench_store PRIVATE lmfiles)
 
 # Video's foundations (core/video/): pictures, bands, codec, reassembly,
 # test pattern, camera formats, adaptation.
