@@ -38,6 +38,7 @@ typedef struct lm_app_config {
     const char *mic, *speaker;
     unsigned frame_us; /* 0: LM_AUDIO_FRAME_DEFAULT_US */
     bool ptt;
+    bool no_aec;   /* --aec off */
     bool no_audio; /* no audio service at all */
 } lm_app_config;
 

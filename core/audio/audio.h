@@ -7,6 +7,14 @@
  * unchanged. The codec work runs on the service's own thread, never on
  * the net thread; the two talk through lock-free rings.
  *
+ * The microphone goes through the capture chain (dsp.h) before Opus. A
+ * capture device (its ops are `paced`) gets all of it: echo cancellation
+ * against what this node's speaker played (when it has one, unless
+ * no_aec), noise suppression and gain control; a WAV file or a synthetic
+ * source is sent as it is, since it hears no room. Either way the chain's
+ * voice activity marks the frames that hold voice, and the hub tells who
+ * speaks from those marks.
+ *
  * Attach it before lm_node_start, after the room service; the node frees
  * it. The commands are thread-safe and answered by events. */
 #ifndef LM_AUDIO_H
@@ -24,6 +32,7 @@ typedef struct lm_audio_config {
     lm_audio_io mic;     /* ops NULL: none (this node only listens) */
     lm_audio_io speaker; /* ops NULL: none (this node only talks) */
     bool ptt;            /* the microphone opens only between ptt on/off */
+    bool no_aec;         /* --aec off: no echo cancellation */
 } lm_audio_config;
 
 #define LM_AUDIO_FRAME_DEFAULT_US 2500 /* measured best: README */

@@ -13,6 +13,7 @@
 
 #include "audio.h"
 #include "audio/audio_wire.h"
+#include "audio/dsp.h"
 #include "audio/jitter.h"
 #include "audio/mix.h"
 #include "ring.h"
@@ -23,8 +24,9 @@
 
 #define MAX_SAMPLES 480 /* 10 ms at 48 kHz */
 #define BITRATE 48000
-#define SPEAK_DBFS (-50.0)     /* a frame this loud is voice */
-#define SPEAK_HANG_US 300000   /* speaking ends after this much quiet */
+#define SPEAK_DBFS (-50.0)     /* a frame this loud is mixed */
+#define SPEAK_HANG_US 300000   /* mixing and speaking end after this much
+                                  quiet */
 #define IDLE_AFTER_US 1000000  /* a hub with no devices rests after this */
 
 enum {
@@ -62,7 +64,8 @@ typedef struct stream {
     OpusDecoder *dec;
     bool live;         /* the slot is a member */
     bool had;          /* a frame came out of the buffer since it joined */
-    int64_t voice_us;  /* last frame loud enough to be voice */
+    int64_t voice_us;  /* last frame loud enough to be mixed */
+    int64_t vad_us;    /* last frame its sender marked voice */
     bool speaking;
     item fwd; /* this tick's packet as it came, to forward (len 0: none) */
     int16_t pcm[MAX_SAMPLES];
@@ -94,6 +97,11 @@ struct lm_audio {
     bool hub;
     uint64_t members; /* slots taken, ours included */
     stream st[SLOTS];
+    lm_dsp *dsp;            /* our microphone's chain (NULL: no mic) */
+    /* what the speaker got last tick: the echo's reference (played_any
+     * false: nothing yet, or the speaker is gone) */
+    int16_t played[MAX_SAMPLES];
+    bool played_any;
     OpusEncoder *enc;       /* our microphone */
     uint8_t prev[LM_AUDIO_FRAME_MAX]; /* its previous packet */
     uint16_t prev_len;
