@@ -85,6 +85,7 @@ void lm_safename(const char *in, size_t len, char out[LM_SAFENAME_MAX + 1])
     /* each input byte becomes at most 3 bytes (U+FFFD) */
     char clean[3 * LM_SAFENAME_IN_MAX + 1];
     size_t n = 0;
+    clean[0] = '\0';
     const unsigned char *p = (const unsigned char *)in;
     if (!in)
         len = 0;

@@ -46,7 +46,7 @@ static bool rec_ok(const lm_store_rec *r)
 
 static bool has_blob(const lm_store_index *ix, const uint8_t id[LM_FILE_ID_LEN])
 {
-    lm_store_rec key;
+    lm_store_rec key = {.size = 0}; /* only the id is compared */
     memcpy(key.id, id, LM_FILE_ID_LEN);
     return bsearch(&key, ix->blobs, ix->nblobs, sizeof key, cmp_rec) != NULL;
 }
