@@ -316,6 +316,104 @@ out:
     free(voiced);
 }
 
+/* ---- gain control --------------------------------------------------- */
+
+/* The mean square of the syllables' middles in [from, LEN). */
+static double syllable_ms(const int16_t *x, size_t from)
+{
+    double e = 0;
+    size_t k = 0;
+    for (size_t i = from; i < LEN; i++) {
+        size_t at = i % SYL_PERIOD;
+        if (at >= SYLLABLE / 4 && at < SYLLABLE * 3 / 4) {
+            e += (double)x[i] * x[i];
+            k++;
+        }
+    }
+    return k ? e / (double)k : 0;
+}
+
+static double dbfs(double ms)
+{
+    return 10 * log10(ms / (32768.0 * 32768.0) + 1e-12);
+}
+
+/* A talker at any level comes out at one level, within the gain's +-20
+ * dB: the voiced frames' RMS at -23 dBFS, which puts the syllables'
+ * middles measured here about 4 dB above it (-19 measured). */
+static void test_agc_level(void)
+{
+    static const struct {
+        size_t samples;
+        double in_db, lo_db, hi_db;
+    } rows[] = {
+        {120, -40, -22, -16},
+        {480, -40, -22, -16},
+        {120, -30, -22, -16},
+        {480, -15, -22, -16},
+        {120, -8, -22, -16},
+        /* too quiet for 20 dB: as far up as it goes */
+        {480, -50, -32, -28},
+    };
+    int16_t *mic = malloc(LEN * sizeof *mic);
+    CHECK(mic != NULL);
+    if (!mic)
+        return;
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        voice(mic, LEN, 6, 0.3, true);
+        double g = pow(10, (rows[i].in_db - dbfs(syllable_ms(mic, 0))) / 20);
+        for (size_t k = 0; k < LEN; k++)
+            mic[k] = (int16_t)lrint(fmax(-32768, fmin(32767, mic[k] * g)));
+        lm_dsp *d = chain(rows[i].samples, false, true, true);
+        if (!d)
+            continue;
+        run(d, rows[i].samples, mic, NULL, NULL);
+        /* the preprocessor's frame of delay is well inside a syllable */
+        double out = dbfs(syllable_ms(mic, 2 * RATE));
+        if (out < rows[i].lo_db || out > rows[i].hi_db)
+            fprintf(stderr, "agc row %zu: %.1f dBFS in, %.1f out\n", i,
+                    rows[i].in_db, out);
+        CHECK(out >= rows[i].lo_db && out <= rows[i].hi_db);
+        lm_dsp_free(d);
+    }
+    free(mic);
+}
+
+/* Echo alone, however long, does not raise the gain: the chain with it
+ * leaves no more echo than the chain without it. */
+static void test_agc_ignores_echo(void)
+{
+    static const size_t sizes[] = {120, 480};
+    int16_t *far = malloc(LEN * sizeof *far), *mic = malloc(LEN * sizeof *mic);
+    int16_t *ref = malloc(LEN * sizeof *ref);
+    CHECK(far && mic && ref);
+    if (!far || !mic || !ref)
+        goto out;
+    voice(far, LEN, 1, 0.5, true);
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        echo_of(far, mic, LEN);
+        memcpy(ref, mic, LEN * sizeof *mic);
+        lm_dsp *with = chain(sizes[i], true, true, true);
+        lm_dsp *without = chain(sizes[i], true, true, false);
+        if (with && without) {
+            run(with, sizes[i], mic, far, NULL);
+            run(without, sizes[i], ref, far, NULL);
+            double more = 10 * log10((energy(mic, RATE, LEN) + 1) /
+                                     (energy(ref, RATE, LEN) + 1));
+            if (more > 1)
+                fprintf(stderr, "agc echo row %zu: %.1f dB more echo\n", i,
+                        more);
+            CHECK(more <= 1);
+        }
+        lm_dsp_free(with);
+        lm_dsp_free(without);
+    }
+out:
+    free(far);
+    free(mic);
+    free(ref);
+}
+
 /* Voice activity alone leaves every sample as it was, on time. */
 static void test_untouched(void)
 {
@@ -347,6 +445,8 @@ int main(void)
     RUN(test_echo);
     RUN(test_near_kept);
     RUN(test_vad);
+    RUN(test_agc_level);
+    RUN(test_agc_ignores_echo);
     RUN(test_untouched);
     return check_report();
 }

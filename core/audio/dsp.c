@@ -26,6 +26,7 @@
  *     looks at a copy and the frame goes on untouched and on time.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <speex/speex_echo.h>
 #include <speex/speex_preprocess.h>
 #include <stdlib.h>
@@ -41,13 +42,27 @@
  * not these floors. */
 #define ECHO_SUPPRESS_DB 40
 #define ECHO_SUPPRESS_ACTIVE_DB 15
-/* The gain control: SpeexDSP's target is a loudness of its own; 16000
- * brings a speech recording to -25 dBFS RMS whether it came in at -18 or
- * -35 dBFS (4000, a guess at -18 dBFS, gave -37). Never more than 20 dB
- * up: more would raise the room's noise with the voice. SpeexDSP's own
- * steps of +12 dB/s and -40 dB/s. */
-#define AGC_LEVEL 16000.0f
-#define AGC_MAX_GAIN_DB 20
+/* The gain control is ours, not SpeexDSP's: SpeexDSP's counts the echo
+ * the canceller left as speech and raised it by its whole range (+20 dB
+ * within 4 s of far-end speech alone: bench_aec's ERLE fell from 20 to
+ * 0.5 dB). Ours learns the talker's level only from frames that hold
+ * voice, at least AGC_FLOOR_DBFS loud, while nothing loud was played for
+ * the echo's tail and the room's reverberation after it (AGC_REVERB_MS),
+ * so neither echo nor double talk moves it. It brings the talker's voiced
+ * frames to AGC_DBFS (RMS), within +-AGC_RANGE_DB (more up would raise
+ * the room's noise with the voice), at most AGC_UP_DB_S up and
+ * AGC_DOWN_DB_S down per second (SpeexDSP's own steps), and never lets a
+ * frame's peak pass AGC_PEAK. */
+#define AGC_DBFS (-23.0)
+#define AGC_RANGE_DB 20.0
+#define AGC_UP_DB_S 12.0
+#define AGC_DOWN_DB_S 40.0
+#define AGC_LEVEL_S 1.0 /* the talker's level: mean power of this much voice   \
+                         */
+#define AGC_FLOOR_DBFS (-55.0)
+#define AGC_REVERB_MS 300
+#define AGC_PEAK 29000.0
+#define FAR_LOUD_DBFS (-50.0) /* a played frame this loud may echo */
 
 /* Voice activity: the preprocessor's probability of speech in the frame,
  * in percent, with a hysteresis. SpeexDSP's own thresholds (35 and 20)
@@ -63,6 +78,12 @@ struct lm_dsp {
     SpeexPreprocessState *pre; /* always: it gives voice activity */
     bool shapes;               /* the preprocessor changes the frame */
     bool voice;                /* the last frame's call */
+    /* the gain control */
+    double gain_db;      /* applied now */
+    double level_ms;     /* the talker's voiced mean square, before the
+                            gain; 0: not heard yet */
+    size_t quiet;        /* frames since a loud one was played */
+    size_t quiet_needed; /* the tail and the reverberation after it */
     int16_t silence[LM_DSP_MAX_SAMPLES]; /* the reference when nothing played */
     int16_t work[LM_DSP_MAX_SAMPLES];
 };
@@ -106,12 +127,7 @@ static void setup_preprocessor(lm_dsp *d)
     pre_set(p, SPEEX_PREPROCESS_SET_DENOISE, c->ns || d->echo);
     pre_set(p, SPEEX_PREPROCESS_SET_NOISE_SUPPRESS,
             c->ns ? -(spx_int32_t)c->ns_db : 0);
-    pre_set(p, SPEEX_PREPROCESS_SET_AGC, c->agc);
-    if (c->agc) {
-        float level = AGC_LEVEL;
-        speex_preprocess_ctl(p, SPEEX_PREPROCESS_SET_AGC_LEVEL, &level);
-        pre_set(p, SPEEX_PREPROCESS_SET_AGC_MAX_GAIN, AGC_MAX_GAIN_DB);
-    }
+    pre_set(p, SPEEX_PREPROCESS_SET_AGC, 0); /* ours: see AGC_DBFS */
     /* SPEEX_PREPROCESS_SET_VAD would only apply these two thresholds to
      * the same probability, and print a warning on stderr each time */
     pre_set(p, SPEEX_PREPROCESS_SET_DEREVERB, 0);
@@ -149,6 +165,12 @@ lm_dsp *lm_dsp_new(const lm_dsp_config *cfg, int *err)
         return NULL;
     }
     d->shapes = cfg->aec || cfg->ns || cfg->agc;
+    /* the tail and the reverberation after it, in frames, rounded up */
+    d->quiet_needed =
+        (((size_t)cfg->tail_ms + AGC_REVERB_MS) * cfg->rate / 1000 +
+         cfg->samples - 1) /
+        cfg->samples;
+    d->quiet = d->quiet_needed;
     setup_preprocessor(d);
     *err = 0;
     return d;
@@ -170,9 +192,60 @@ bool lm_dsp_shapes(const lm_dsp *d)
     return d->shapes;
 }
 
+static double mean_square(const int16_t *x, size_t n)
+{
+    double e = 0;
+    for (size_t i = 0; i < n; i++)
+        e += (double)x[i] * x[i];
+    return e / (double)n;
+}
+
+static double to_db(double ms)
+{
+    return 10 * log10(ms / (32768.0 * 32768.0) + 1e-12);
+}
+
+/* The gain control on a frame the preprocessor gave back: learn the
+ * talker's level when allowed, move the gain towards its aim within the
+ * steps, and apply it, ramped across the frame so it makes no click. */
+static void agc_run(lm_dsp *d, int16_t *x, bool learn)
+{
+    size_t n = d->cfg.samples;
+    double secs = (double)n / d->cfg.rate;
+    double ms = mean_square(x, n);
+    if (learn && to_db(ms) > AGC_FLOOR_DBFS) {
+        double a = secs / AGC_LEVEL_S;
+        d->level_ms =
+            d->level_ms > 0 ? d->level_ms + a * (ms - d->level_ms) : ms;
+    }
+    double aim = d->level_ms > 0 ? AGC_DBFS - to_db(d->level_ms) : 0;
+    aim = fmax(-AGC_RANGE_DB, fmin(AGC_RANGE_DB, aim));
+    double g_db = d->gain_db + fmax(-AGC_DOWN_DB_S * secs,
+                                    fmin(AGC_UP_DB_S * secs, aim - d->gain_db));
+    int peak = 0;
+    for (size_t i = 0; i < n; i++)
+        peak = abs(x[i]) > peak ? abs(x[i]) : peak;
+    double g = pow(10, g_db / 20);
+    if (peak * g > AGC_PEAK) { /* no clipping: down at once */
+        g = AGC_PEAK / peak;
+        g_db = 20 * log10(g);
+    }
+    double g0 = pow(10, d->gain_db / 20);
+    for (size_t i = 0; i < n; i++) {
+        double gi = g0 + (g - g0) * (double)(i + 1) / (double)n;
+        x[i] = (int16_t)lrint(fmax(-32768, fmin(32767, x[i] * gi)));
+    }
+    d->gain_db = g_db;
+}
+
 bool lm_dsp_process(lm_dsp *d, int16_t *mic, const int16_t *played)
 {
     size_t bytes = d->cfg.samples * sizeof *mic;
+    if (d->echo && played &&
+        to_db(mean_square(played, d->cfg.samples)) > FAR_LOUD_DBFS)
+        d->quiet = 0;
+    else if (d->quiet < d->quiet_needed)
+        d->quiet++;
     if (d->echo) {
         /* nothing played is a frame of silence: the filter's history of
          * the far end must stay in step with time */
@@ -189,5 +262,7 @@ bool lm_dsp_process(lm_dsp *d, int16_t *mic, const int16_t *played)
     spx_int32_t prob = 0;
     speex_preprocess_ctl(d->pre, SPEEX_PREPROCESS_GET_PROB, &prob);
     d->voice = prob >= (d->voice ? VOICE_GOES_PCT : VOICE_COMES_PCT);
+    if (d->cfg.agc)
+        agc_run(d, mic, d->voice && d->quiet >= d->quiet_needed);
     return d->voice;
 }

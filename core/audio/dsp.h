@@ -4,8 +4,10 @@
  *   1. echo cancellation (SpeexDSP's MDF adaptive filter), with the frame
  *      this node played as the far-end reference;
  *   2. SpeexDSP's preprocessor: suppression of the echo the filter left
- *      (linked to the canceller's state), noise suppression, automatic
- *      gain, and voice activity.
+ *      (linked to the canceller's state), noise suppression, and the
+ *      probability of speech that gives voice activity;
+ *   3. automatic gain, our own (dsp.c says why not SpeexDSP's): it learns
+ *      the talker's level only from voice heard while nothing was played.
  * Each stage is chosen in the config. When no stage is on but voice
  * activity, the frame is not changed at all: the preprocessor then looks
  * at a copy (a clean file or a synthetic source keeps its exact samples

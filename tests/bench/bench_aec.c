@@ -370,14 +370,15 @@ static double now_s(void)
 }
 
 /* The whole timeline through one processor: out gets what it gives,
- * returns the seconds spent in it per frame. */
+ * returns the seconds spent in it per frame, or -1 if it cannot open. */
 static double run(pkind kind, size_t n, unsigned tail_ms, const int16_t *mic,
                   const int16_t *played, double *out)
 {
     proc p;
     if (proc_open(&p, kind, n, tail_ms) < 0) {
         fprintf(stderr, "bench_aec: cannot open %s\n", pname[kind]);
-        exit(1);
+        proc_close(&p);
+        return -1;
     }
     int16_t frame[LM_DSP_MAX_SAMPLES];
     double spent = 0;
@@ -427,11 +428,13 @@ typedef struct figures {
     double after2, from2, steady, dt, dt_near, near_loss, cpu_us;
 } figures;
 
-static void measure(scene *s, pkind kind, size_t n, unsigned tail_ms,
+static bool measure(scene *s, pkind kind, size_t n, unsigned tail_ms,
                     figures *fg)
 {
     fg->cpu_us = run(kind, n, tail_ms, s->mic, s->played, s->out) * 1e6;
-    run(kind, n, tail_ms, s->mic_clean, s->silence, s->twin);
+    if (fg->cpu_us < 0 ||
+        run(kind, n, tail_ms, s->mic_clean, s->silence, s->twin) < 0)
+        return false;
     for (int w = 0; w < NWIN; w++) {
         size_t a = (size_t)w * WIN, b = a + WIN;
         fg->win[w] = b <= FAR_END  ? erle(s, a, b, false)
@@ -452,9 +455,10 @@ static void measure(scene *s, pkind kind, size_t n, unsigned tail_ms,
     for (size_t i = from; i < TOTAL; i++)
         in += (s->mic[i] / 32768.0) * (s->mic[i] / 32768.0);
     fg->near_loss = db(in, energy(s->out, from, TOTAL));
+    return true;
 }
 
-static void echo_figures(const opts *o, scene *s)
+static bool echo_figures(const opts *o, scene *s)
 {
     static const size_t sizes[] = {120, 240, 480};
     printf("echo path: delay %u ms, RT60 %u ms, echo %.1f dB against the far "
@@ -466,7 +470,8 @@ static void echo_figures(const opts *o, scene *s)
         size_t n = sizes[z];
         figures fg[P_COUNT];
         for (int k = 0; k < P_COUNT; k++)
-            measure(s, (pkind)k, n, o->tail_ms, &fg[k]);
+            if (!measure(s, (pkind)k, n, o->tail_ms, &fg[k]))
+                return false;
         printf("\nframe %.1f ms (%zu samples): ERLE, dB\n", n / 48.0, n);
         printf("  %-21s", "window, s");
         for (int k = 0; k < P_COUNT; k++)
@@ -497,6 +502,7 @@ static void echo_figures(const opts *o, scene *s)
             printf("\n");
         }
     }
+    return true;
 }
 
 /* ---- voice activity -------------------------------------------------- */
@@ -536,15 +542,16 @@ static double level_dbfs(const int16_t *x, size_t n)
     return 10 * log10(e / (double)n / (32768.0 * 32768.0) + 1e-20);
 }
 
-static void vad_figures(const double *near, size_t n)
+static bool vad_figures(const double *near, size_t n)
 {
     /* the truth: the clean signal's 10 ms level within 40 dB of its
      * loudest (the talker's pauses are not speech) */
     size_t tw = RATE / 100, nt = TOTAL / tw;
     double *lev = malloc(nt * sizeof *lev), top = -200;
     int16_t *mic = malloc(TOTAL * sizeof *mic);
-    if (!lev || !mic)
-        exit(1);
+    bool ok = lev && mic;
+    if (!ok)
+        goto out;
     for (size_t t = 0; t < nt; t++) {
         lev[t] = db(energy(near, t * tw, (t + 1) * tw) / (double)tw, 1);
         top = lev[t] > top ? lev[t] : top;
@@ -566,8 +573,8 @@ static void vad_figures(const double *near, size_t n)
         c.aec = c.agc = false;
         int err;
         lm_dsp *d = lm_dsp_new(&c, &err);
-        if (!d)
-            exit(1);
+        if (!(ok = d != NULL))
+            goto out;
         vad_score sc[3] = {0};
         hang hg[4] = {0};
         double in_db = -200;
@@ -589,7 +596,7 @@ static void vad_figures(const double *near, size_t n)
         }
         lm_dsp_free(d);
         static const char *const who[] = {"level, raw", "level after NS",
-                                          "speex VAD"};
+                                          "voice activity"};
         if (noise_db[k] < -100)
             printf("  clean:\n");
         else
@@ -600,8 +607,10 @@ static void vad_figures(const double *near, size_t n)
                    sc[j].off ? 100.0 * sc[j].false_on / sc[j].off : 0.0,
                    sc[j].on ? 100.0 * sc[j].missed / sc[j].on : 0.0);
     }
+out:
     free(lev);
     free(mic);
+    return ok;
 }
 
 /* ---- main ------------------------------------------------------------ */
@@ -653,6 +662,46 @@ static bool parse(int argc, char **argv, opts *o)
     return true;
 }
 
+/* The scene, the echo figures and the voice activity figures. */
+static int bench(const opts *o, scene *s)
+{
+    const char *near_path = o->near ? o->near : o->far;
+    if (!talker(s->far, o->far, false, 1, 100, 160) ||
+        !talker(s->near, near_path, o->near == NULL, 2, 170, 280))
+        return 1;
+    for (size_t i = DT_END; i < TOTAL; i++)
+        s->far[i] = 0;
+    for (size_t i = 0; i < NEAR_AT; i++)
+        s->near[i] = 0;
+    echo_path(o, s->far, s->echo);
+    uint32_t r = 3;
+    double ng =
+        pow(10, NOISE_DBFS / 20) * sqrt(3.0); /* uniform: rms a/sqrt 3 */
+    for (size_t i = 0; i < TOTAL; i++) {
+        s->noise[i] = ng * rng_uniform(&r, -1, 1);
+        s->played[i] = to_s16(s->far[i]);
+        s->mic[i] = to_s16(s->echo[i] + s->near[i] + s->noise[i]);
+        s->mic_clean[i] = to_s16(s->near[i] + s->noise[i]);
+    }
+    printf("far end %.1f dBFS, echo %.1f dBFS (far alone, rms), near end %.1f "
+           "dBFS (rms)\n",
+           db(energy(s->far, 0, FAR_END) / FAR_END, 1),
+           db(energy(s->echo, 0, FAR_END) / FAR_END, 1),
+           db(energy(s->near, NEAR_AT, TOTAL) / (TOTAL - NEAR_AT), 1));
+    if ((!o->only || !strcmp(o->only, "echo")) && !echo_figures(o, s))
+        return 1;
+    if (o->only && !strcmp(o->only, "echo"))
+        return 0;
+    /* voice activity on the near end alone, from the timeline's start, in
+     * turns of 2 s and silences of 1.5 s */
+    if (!talker(s->near, near_path, o->near == NULL, 2, 170, 280))
+        return 1;
+    for (size_t i = 0; i < TOTAL; i++)
+        if (i % (RATE * 7 / 2) >= 2 * RATE)
+            s->near[i] = 0;
+    return vad_figures(s->near, 120) && vad_figures(s->near, 480) ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     opts o = {.tail_ms = LM_DSP_TAIL_MS,
@@ -661,62 +710,18 @@ int main(int argc, char **argv)
               .echo_db = -6};
     if (!parse(argc, argv, &o))
         return 2;
-    scene s;
+    scene s = {0};
     double **d[] = {&s.far, &s.near, &s.echo, &s.noise, &s.out, &s.twin};
+    int16_t **p[] = {&s.played, &s.mic, &s.mic_clean, &s.silence};
+    bool ok = true;
     for (size_t k = 0; k < sizeof d / sizeof *d; k++)
-        if (!(*d[k] = calloc(TOTAL, sizeof(double))))
-            return 1;
-    s.played = malloc(TOTAL * sizeof *s.played);
-    s.mic = malloc(TOTAL * sizeof *s.mic);
-    s.mic_clean = malloc(TOTAL * sizeof *s.mic_clean);
-    s.silence = calloc(TOTAL, sizeof *s.silence);
-    if (!s.played || !s.mic || !s.mic_clean || !s.silence)
-        return 1;
-    const char *near_path = o.near ? o.near : o.far;
-    if (!talker(s.far, o.far, false, 1, 100, 160) ||
-        !talker(s.near, near_path, o.near == NULL, 2, 170, 280))
-        return 1;
-    for (size_t i = DT_END; i < TOTAL; i++)
-        s.far[i] = 0;
-    for (size_t i = 0; i < NEAR_AT; i++)
-        s.near[i] = 0;
-    echo_path(&o, s.far, s.echo);
-    uint32_t r = 3;
-    double ng =
-        pow(10, NOISE_DBFS / 20) * sqrt(3.0); /* uniform: rms a/sqrt 3 */
-    for (size_t i = 0; i < TOTAL; i++) {
-        s.noise[i] = ng * rng_uniform(&r, -1, 1);
-        s.played[i] = to_s16(s.far[i]);
-        s.mic[i] = to_s16(s.echo[i] + s.near[i] + s.noise[i]);
-        s.mic_clean[i] = to_s16(s.near[i] + s.noise[i]);
-    }
-    printf("far end %.1f dBFS, echo %.1f dBFS (far alone, rms), near end %.1f "
-           "dBFS (rms)\n",
-           db(energy(s.far, 0, FAR_END) / FAR_END, 1),
-           db(energy(s.echo, 0, FAR_END) / FAR_END, 1),
-           db(energy(s.near, NEAR_AT, TOTAL) / (TOTAL - NEAR_AT), 1));
-    if (!o.only || !strcmp(o.only, "echo"))
-        echo_figures(&o, &s);
-
-    /* voice activity on the near end alone, from the timeline's start, in
-     * turns of 2 s and silences of 1.5 s */
-    int rc = 0;
-    if (o.only && !strcmp(o.only, "echo"))
-        ;
-    else if (!talker(s.near, near_path, o.near == NULL, 2, 170, 280))
-        rc = 1;
-    else {
-        for (size_t i = 0; i < TOTAL; i++)
-            if (i % (RATE * 7 / 2) >= 2 * RATE)
-                s.near[i] = 0;
-        vad_figures(s.near, 120);
-        vad_figures(s.near, 480);
-    }
+        ok &= (*d[k] = calloc(TOTAL, sizeof(double))) != NULL;
+    for (size_t k = 0; k < sizeof p / sizeof *p; k++)
+        ok &= (*p[k] = calloc(TOTAL, sizeof(int16_t))) != NULL;
+    int rc = ok ? bench(&o, &s) : 1;
     for (size_t k = 0; k < sizeof d / sizeof *d; k++)
         free(*d[k]);
-    free(s.played);
-    free(s.mic);
-    free(s.mic_clean);
-    free(s.silence);
+    for (size_t k = 0; k < sizeof p / sizeof *p; k++)
+        free(*p[k]);
     return rc;
 }
