@@ -18,10 +18,10 @@ tcpdump_pid=$!
 for _ in $(seq 50); do grep -q "listening" "$dir/tcpdump.err" && break; sleep 0.1; done
 (sleep 2.5; echo "say group-$canary"; echo "dm bob direct-$canary"; sleep 1; echo quit) |
   timeout 10 "$bin" --headless --events json --name "alice$canary" --port "$pa" \
-    --no-mdns --identity ephemeral --peer "127.0.0.1:$pb" >"$dir/a.out" 2>/dev/null &
+    --no-mdns --identity ephemeral --mic none --speaker none --peer "127.0.0.1:$pb" >"$dir/a.out" 2>/dev/null &
 (sleep 4; echo quit) |
   timeout 10 "$bin" --headless --events json --name bob --port "$pb" \
-    --no-mdns --identity ephemeral >"$dir/b.out" 2>/dev/null
+    --no-mdns --identity ephemeral --mic none --speaker none >"$dir/b.out" 2>/dev/null
 wait %2 2>/dev/null
 sleep 0.5
 kill "$tcpdump_pid"; wait "$tcpdump_pid" 2>/dev/null

@@ -207,6 +207,20 @@ add_executable(bench_hub tests/bench/bench_hub.c)
 target_link_libraries(bench_hub PRIVATE lmaudio m)
 add_executable(bench_aec tests/bench/bench_aec.c)
 target_link_libraries(bench_aec PRIVATE lmaudio m)
+# the sound-server rig's device loop (tests/bench/rig/run.sh --route)
+add_executable(bench_devloop tests/bench/rig/devloop.c ui/dev/audiodev.c
+  ui/dev/wav.c ui/dev/synth.c)
+target_include_directories(bench_devloop PRIVATE ui/dev core)
+target_link_libraries(bench_devloop PRIVATE lmsound PkgConfig::SPEEXDSP m)
+
+# Sound devices: the callback's ring and trimmer, the device defaults
+# (pure logic).
+lm_unit_test(test_sndring)
+target_include_directories(test_sndring PRIVATE ui/dev)
+target_link_libraries(test_sndring PRIVATE lmsound)
+lm_unit_test(test_audiodev ui/dev/audiodev.c ui/dev/wav.c ui/dev/synth.c)
+target_include_directories(test_audiodev PRIVATE ui/dev)
+target_link_libraries(test_audiodev PRIVATE lmsound PkgConfig::SPEEXDSP m)
 
 # File sharing's foundations (core/files/): codec, hash tree and SHA-256,
 # transfer state, safe names, the store (the tmpfs case needs root and a

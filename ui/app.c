@@ -65,11 +65,13 @@ static int open_audio(lm_app *app, const lm_app_config *cfg, char *why,
         snprintf(why, cap, "speaker: %s", dev_why);
         return *err;
     }
-    if (!ac.mic.ops && !ac.speaker.ops)
-        tell(app, "no_audio_device", "no microphone and no speaker: this "
-             "build drives audio files and synthetic sources only "
-             "(--mic-file, --mic-synth, --speaker-file); the node runs on, "
-             "silent");
+    if (!ac.mic.ops && !ac.speaker.ops) {
+        char msg[384];
+        snprintf(msg, sizeof msg, "no microphone and no speaker%s%s%s: "
+                 "the node runs on, silent", dev_why[0] ? " (" : "",
+                 dev_why, dev_why[0] ? ")" : "");
+        tell(app, "no_audio_device", msg);
+    }
     app->audio = lm_audio_attach(app->node, &ac, err);
     if (!app->audio) {
         snprintf(why, cap, "cannot start audio: %s", lm_strerror(*err));

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "dev/audiodev.h"
 #include "err.h"
 #include "headless.h"
 
@@ -45,6 +46,12 @@ static void usage(FILE *f)
 "      --identity DIR     keep this node's key in DIR (default\n"
 "                         $XDG_CONFIG_HOME/lanmeet or ~/.config/lanmeet);\n"
 "                         'ephemeral' makes a new one each run\n"
+"      --mic NAME|INDEX   the microphone to use: a piece of its name or its\n"
+"                         index in --list-devices ('none': no microphone).\n"
+"                         Default: the system's default microphone, when\n"
+"                         no file or synthetic device is named\n"
+"      --speaker NAME|INDEX  the speaker to use, likewise\n"
+"      --list-devices     list the microphones and speakers and exit\n"
 "      --mic-file F.wav   play F (any common rate, mono or stereo; looped)\n"
 "                         as this node's microphone\n"
 "      --mic-synth SPEC   a synthetic microphone: silence, tone:HZ[:AMP] or\n"
@@ -122,7 +129,7 @@ int main(int argc, char **argv)
            O_PASSWORD, O_IDENTITY, O_TEST_FAULTS, O_TEST_ROOM_CAP,
            O_TEST_EVENT_CAP, O_VERBOSE, O_MIC_FILE, O_MIC_SYNTH,
            O_SPEAKER_FILE, O_AUDIO_FRAME, O_PTT, O_NO_AUDIO,
-           O_AEC };
+           O_AEC, O_MIC, O_SPEAKER, O_LIST_DEVICES };
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'},
         {"room", required_argument, NULL, 'r'},
@@ -146,6 +153,9 @@ int main(int argc, char **argv)
         {"ptt", no_argument, NULL, O_PTT},
         {"no-audio", no_argument, NULL, O_NO_AUDIO},
         {"aec", required_argument, NULL, O_AEC},
+        {"mic", required_argument, NULL, O_MIC},
+        {"speaker", required_argument, NULL, O_SPEAKER},
+        {"list-devices", no_argument, NULL, O_LIST_DEVICES},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0, 0, 0, 0},
@@ -227,6 +237,17 @@ int main(int argc, char **argv)
             cfg.mic = mic;
             break;
         }
+        case O_MIC:
+            snprintf(mic, sizeof mic, "%s%s",
+                     strcmp(optarg, "none") == 0 ? "" : "dev:", optarg);
+            cfg.mic = mic;
+            break;
+        case O_SPEAKER:
+            snprintf(speaker, sizeof speaker, "%s%s",
+                     strcmp(optarg, "none") == 0 ? "" : "dev:", optarg);
+            cfg.speaker = speaker;
+            break;
+        case O_LIST_DEVICES: return lm_audiodev_list(stdout) < 0 ? 1 : 0;
         case O_SPEAKER_FILE:
             snprintf(speaker, sizeof speaker, "file:%s", optarg);
             cfg.speaker = speaker;
@@ -276,6 +297,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "lanmeet: the window is not built yet; running in "
                 "the terminal (type to chat, /who, /quit)\n");
     cfg.peers = peers[0] ? peers : NULL;
+    lm_audiodev_defaults(&cfg.mic, &cfg.speaker);
     /* log lines go to stderr when a program reads the events (JSON) or
      * when asked; a person at a terminal sees only the events */
     cfg.node.quiet = !json && !verbose;

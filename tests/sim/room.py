@@ -115,6 +115,8 @@ class Node:
                "--identity", identity, "--port", str(port)] + list(extra)
         if forced:
             cmd.append("--host")
+        if not any(a.startswith(("--mic", "--speaker", "--no-audio")) for a in extra):
+            cmd += ["--mic", "none", "--speaker", "none"]  # never the machine's sound card
         if not mdns:
             cmd.append("--no-mdns")
         for p in self.peer_addrs:

@@ -194,7 +194,7 @@ def case_terminal(o, fails):
     sender = Node(o.binary, "t0", ps[0], [ps[1]], room="trials")
     cmd = [o.binary, "--headless", "--events", "text", "--name", "t1", "--room", "trials",
            "--identity", "ephemeral", "--no-mdns", "--port", str(ps[1]),
-           "--peer", f"127.0.0.1:{ps[0]}"]
+           "--peer", f"127.0.0.1:{ps[0]}", "--mic", "none", "--speaker", "none"]
     recv = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL)
     out = bytearray()

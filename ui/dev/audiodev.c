@@ -1,11 +1,14 @@
-/* audiodev.c - WAV files and synthetic sources behind lm_audio_io. */
+/* audiodev.c - WAV files, synthetic sources and sound devices behind
+ * lm_audio_io, chosen by a spec string (audiodev.h). */
 #include "audiodev.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "portaudio.h"
 #include "synth.h"
 #include "wav.h"
 
@@ -56,11 +59,55 @@ static const lm_audio_io_ops wav_speaker = {
     .name = "wav", .paced = false, .write = wav_out, .close = wav_out_close,
 };
 
+/* A sound device: "dev:[portaudio:]NAME" or "auto" (PortAudio's default
+ * device, or none when it finds none: not an error). */
+static int open_sound(const char *spec, bool input, lm_audio_io *out,
+                      char *why, size_t cap)
+{
+    bool any = strcmp(spec, "auto") == 0;
+    const char *name = any ? "" : spec + 4;
+    if (strncmp(name, "portaudio:", 10) == 0)
+        name += 10;
+    int rc = input ? lm_portaudio_mic(name, out, why, cap)
+                   : lm_portaudio_speaker(name, out, why, cap);
+    if (any && rc == LM_ENOTFOUND)
+        return 0; /* no sound card: why says so */
+    return rc;
+}
+
+static bool is_sound(const char *spec)
+{
+    return strncmp(spec, "dev:", 4) == 0 || strcmp(spec, "auto") == 0;
+}
+
+void lm_audiodev_defaults(const char **mic, const char **speaker)
+{
+    if (!*mic && !*speaker) {
+        *mic = *speaker = "auto";
+        return;
+    }
+    if (!*mic && is_sound(*speaker))
+        *mic = "auto";
+    if (!*speaker && is_sound(*mic))
+        *speaker = "auto";
+}
+
+int lm_audiodev_list(FILE *f)
+{
+    int rc = lm_portaudio_list(f);
+    fprintf(f, "cameras: none yet (this build has no video capture)\n");
+    return rc < 0 ? LM_EIO : 0;
+}
+
 int lm_audiodev_mic(const char *spec, lm_audio_io *out, char *why,
                     size_t cap)
 {
     out->ops = NULL;
     out->dev = NULL;
+    if (strcmp(spec, "none") == 0)
+        return 0;
+    if (is_sound(spec))
+        return open_sound(spec, true, out, why, cap);
     if (strncmp(spec, "file:", 5) == 0) {
         lm_wav_reader *r;
         int rc = lm_wav_open(spec + 5, &r, why, cap);
@@ -86,6 +133,10 @@ int lm_audiodev_speaker(const char *spec, lm_audio_io *out, char *why,
 {
     out->ops = NULL;
     out->dev = NULL;
+    if (strcmp(spec, "none") == 0)
+        return 0;
+    if (is_sound(spec))
+        return open_sound(spec, false, out, why, cap);
     if (strncmp(spec, "file:", 5) != 0) {
         snprintf(why, cap, "'%s' is not a speaker: give file:PATH.wav",
                  spec);
