@@ -245,7 +245,7 @@ target_link_libraries(bench_store PRIVATE lmfiles)
 
 # Video's foundations (core/video/): pictures, bands, codec, reassembly,
 # test pattern, camera formats, adaptation.
-foreach(t image band wire pattern)
+foreach(t image band wire pattern reasm camfmt adapt)
   lm_unit_test(test_video_${t})
   target_link_libraries(test_video_${t} PRIVATE lmvideo m)
 endforeach()
