@@ -8,7 +8,7 @@
  * which it loads, leaks a few KB that a leak checker would put on us.) */
 #include <string.h>
 
-#include "audiodev.h"
+#include "dev/audiodev.h"
 #include "check.h"
 #include "err.h"
 

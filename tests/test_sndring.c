@@ -14,7 +14,7 @@
 #include "check.h"
 #include "clock.h"
 #include "err.h"
-#include "sndring.h"
+#include "dev/sndring.h"
 
 static void trimmer_table(void)
 {

@@ -210,7 +210,7 @@ target_link_libraries(bench_aec PRIVATE lmaudio m)
 # the sound-server rig's device loop (tests/bench/rig/run.sh --route)
 add_executable(bench_devloop tests/bench/rig/devloop.c ui/dev/audiodev.c
   ui/dev/wav.c ui/dev/synth.c)
-target_include_directories(bench_devloop PRIVATE ui/dev core)
+target_include_directories(bench_devloop PRIVATE ui ui/dev core)
 target_link_libraries(bench_devloop PRIVATE lmsound PkgConfig::SPEEXDSP m)
 
 # Sound devices: the callback's ring and trimmer, the device defaults

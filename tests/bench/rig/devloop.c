@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audiodev.h"
+#include "dev/audiodev.h"
 #include "err.h"
 
 int main(int argc, char **argv)
