@@ -26,8 +26,8 @@ echo "== fuzz (${FUZZ_SECONDS} s per target)"
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DLM_SANITIZE=ON \
   -DLM_FUZZ=ON >/dev/null
 cmake --build build-fuzz -j"$(nproc)" --target fuzz_wire fuzz_open fuzz_txt fuzz_wav \
-  fuzz_audio fuzz_files >/dev/null
-for target in wire open txt wav audio files; do
+  fuzz_audio fuzz_files fuzz_video >/dev/null
+for target in wire open txt wav audio files video; do
   corpus=$(mktemp -d)      # scratch: new inputs go here, the seeds stay
   log=$(mktemp)
   rc=0

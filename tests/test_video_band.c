@@ -1,7 +1,7 @@
 /* test_video_band.c - tests for core/video/band.c, band_dec.c and
  * band_tmpl.c.
  *
- * Sizing rules as tables. Then real frames (the test pattern, and noise
+ * Sizing rules (rows, pieces across, scale) as tables. Then real frames (the test pattern, and noise
  * that no band of 16 rows can hold): every band fits one datagram, the
  * bands tile the frame exactly once, a scan decoded with the rebuilt
  * header gives the very pixels the whole JPEG gives, the picture comes
@@ -48,6 +48,28 @@ static void test_rows_table(void)
             fprintf(stderr, "row %zu: %u\n", i, got);
         CHECK_EQ_INT(got, rows[i].rows);
     }
+}
+
+static void test_cols_table(void)
+{
+    static const struct {
+        unsigned w;
+        size_t per_mb_row, target;
+        unsigned cols;
+    } rows[] = {
+        {640, 0, 985, 640},      /* not known: whole rows */
+        {640, 985, 985, 640},    /* a row fits */
+        {640, 986, 985, 320},    /* just over: halves */
+        {640, 2000, 985, 224},   /* three pieces of 214, on the grid */
+        {640, 5000, 985, 112},   /* six */
+        {1000, 1500, 985, 512},  /* the last piece 488, to the edge */
+        {32, 100000, 985, 16},   /* never under a macroblock */
+        {8, 100000, 985, 8},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        CHECK_EQ_INT(lm_band_cols(rows[i].w, rows[i].per_mb_row,
+                                  rows[i].target),
+                     rows[i].cols);
 }
 
 static void test_scale_table(void)
@@ -533,6 +555,7 @@ static void test_encode_refuses(void)
 int main(void)
 {
     RUN(test_rows_table);
+    RUN(test_cols_table);
     RUN(test_scale_table);
     RUN(test_pattern_frames);
     RUN(test_noise_splits);

@@ -4,6 +4,8 @@
  * flat at every size asked for (whole ratios, odd ratios, odd sources,
  * same size), known patterns average to exactly the values worked out by
  * hand (2:1, 4:1 and 3:2 with fractional coverage, rounding to nearest),
+ * random pictures match a brute-force area average at whole and broken
+ * ratios,
  * views with wide strides read and write only their pixels, and bad
  * targets are refused. */
 #include <stdbool.h>
@@ -152,6 +154,71 @@ static void test_known_patterns(void)
     check_luma(5, 5, e2, 2, 2, e_out);
 }
 
+static uint32_t xorshift(uint32_t *x)
+{
+    *x ^= *x << 13, *x ^= *x >> 17, *x ^= *x << 5;
+    return *x;
+}
+
+/* Overlap of [a0, a1) and [b0, b1). */
+static uint64_t overlap(uint64_t a0, uint64_t a1, uint64_t b0, uint64_t b1)
+{
+    uint64_t lo = a0 > b0 ? a0 : b0, hi = a1 < b1 ? a1 : b1;
+    return hi > lo ? hi - lo : 0;
+}
+
+/* Random pictures against a brute-force area average written apart from
+ * image.c: every source pixel's overlap with every output pixel. Covers
+ * the whole-ratio fast path (2:1, 4:1, 8:1) and the general one. */
+static void test_against_brute_force(void)
+{
+    static const struct {
+        unsigned sw, sh, dw, dh;
+    } rows[] = {
+        {64, 36, 32, 18}, {64, 36, 16, 8},  {64, 32, 8, 4},  {50, 30, 20, 12},
+        {45, 27, 14, 8},  {33, 17, 32, 16}, {7, 5, 6, 4},    {64, 36, 30, 36},
+        {96, 54, 32, 18}, /* 3:1, whole */
+    };
+    uint32_t seed = 0x2545f491;
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        unsigned sw = rows[r].sw, sh = rows[r].sh, dw = rows[r].dw,
+                 dh = rows[r].dh;
+        lm_image src, dst;
+        lm_image_alloc(&src, sw, sh);
+        lm_image_alloc(&dst, dw, dh);
+        for (int p = 0; p < 3; p++)
+            for (unsigned i = 0; i < (p ? lm_image_cw(sw) * lm_image_ch(sh)
+                                        : sw * sh);
+                 i++)
+                src.plane[p][i] = (uint8_t)xorshift(&seed);
+        CHECK_EQ_INT(lm_image_downscale(&src, &dst), 0);
+        int wrong = 0;
+        for (int p = 0; p < 3; p++) {
+            unsigned pw = p ? lm_image_cw(sw) : sw, ph = p ? lm_image_ch(sh) : sh;
+            unsigned qw = p ? dw / 2 : dw, qh = p ? dh / 2 : dh;
+            for (unsigned oy = 0; oy < qh; oy++)
+                for (unsigned ox = 0; ox < qw; ox++) {
+                    uint64_t sum = 0, total = (uint64_t)pw * ph;
+                    for (unsigned y = 0; y < ph; y++)
+                        for (unsigned x = 0; x < pw; x++)
+                            sum += src.plane[p][y * pw + x] *
+                                   overlap(x * qw, (x + 1) * qw, ox * pw,
+                                           (ox + 1) * pw) *
+                                   overlap(y * qh, (y + 1) * qh, oy * ph,
+                                           (oy + 1) * ph);
+                    uint8_t want = (uint8_t)((sum + total / 2) / total);
+                    wrong += dst.plane[p][oy * dst.stride[p] + ox] != want;
+                }
+        }
+        if (wrong)
+            fprintf(stderr, "%ux%u -> %ux%u: %d pixels differ\n", sw, sh, dw,
+                    dh, wrong);
+        CHECK_EQ_INT(wrong, 0);
+        lm_image_release(&src);
+        lm_image_release(&dst);
+    }
+}
+
 static void test_views_and_strides(void)
 {
     /* a 4x2 view inside a buffer 10 wide: only its pixels are read, and
@@ -203,6 +270,7 @@ int main(void)
     RUN(test_alloc);
     RUN(test_flat_stays_flat);
     RUN(test_known_patterns);
+    RUN(test_against_brute_force);
     RUN(test_views_and_strides);
     RUN(test_refused);
     return check_report();

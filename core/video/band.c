@@ -46,6 +46,17 @@ unsigned lm_band_rows(unsigned h, size_t per_mb_row, size_t target)
     return (even + MCU - 1) / MCU * MCU; /* on the grid */
 }
 
+unsigned lm_band_cols(unsigned w, size_t per_mb_row, size_t target)
+{
+    if (w == 0 || per_mb_row <= target || target == 0)
+        return w;
+    size_t n = (per_mb_row + target - 1) / target; /* pieces a row needs */
+    if (n >= w / MCU)
+        return w < MCU ? w : MCU;
+    unsigned share = (unsigned)((w + n - 1) / n);
+    return (share + MCU - 1) / MCU * MCU;
+}
+
 /* ---- the encoder --------------------------------------------------------- */
 
 typedef struct piece {
@@ -246,16 +257,19 @@ int lm_band_encode(lm_band_enc *e, const lm_image *img, int quality,
             return LM_EINVAL;
     size_t est = e->est_w == img->w && e->est_q == quality ? e->per_mb_row : 0;
     unsigned rows = lm_band_rows(img->h, est, LM_BAND_TARGET);
+    unsigned cols = lm_band_cols(img->w, est, LM_BAND_TARGET);
     e->nbands = 0;
     e->arena_len = 0;
-    for (unsigned y = 0; y < img->h; y += rows) {
-        piece pc = {.x = 0, .y = (uint16_t)y, .w = (uint16_t)img->w,
-                    .h = (uint16_t)(img->h - y < rows ? img->h - y : rows),
-                    .q = (uint8_t)quality};
-        int rc = encode_band(e, img, pc, flags);
-        if (rc < 0)
-            return rc;
-    }
+    for (unsigned y = 0; y < img->h; y += rows)
+        for (unsigned x = 0; x < img->w; x += cols) {
+            piece pc = {.x = (uint16_t)x, .y = (uint16_t)y,
+                        .w = (uint16_t)(img->w - x < cols ? img->w - x : cols),
+                        .h = (uint16_t)(img->h - y < rows ? img->h - y : rows),
+                        .q = (uint8_t)quality};
+            int rc = encode_band(e, img, pc, flags);
+            if (rc < 0)
+                return rc;
+        }
     for (size_t i = 0; i < e->nbands; i++)
         e->bands[i].data = e->arena + e->offset[i];
     learn(e, img->w, img->h, quality);

@@ -22,7 +22,9 @@
  *
  * How bands are sized: full-width bands of 16*k rows, k chosen from the
  * bytes per macroblock row of the previous frame so a band is expected at
- * 3/4 of the bound (lm_band_rows), the frame cut into equal bands. A band
+ * 3/4 of the bound (lm_band_rows), the frame cut into equal bands; when
+ * one macroblock row alone is expected over that, each row is cut across
+ * into equal pieces from the start (lm_band_cols). A band
  * that comes out too big anyway is split: rows first, in halves on the
  * 16-row grid, down to one macroblock row; then columns, in halves on the
  * 16-pixel grid, down to one macroblock; a single macroblock still too big
@@ -80,6 +82,11 @@ typedef struct lm_band_stats {
  * takes the whole frame), at most LM_VIDEO_BAND_ROWS_MAX, the frame cut
  * into equal bands. Unknown or over-target rows give 16. */
 unsigned lm_band_rows(unsigned h, size_t per_mb_row, size_t target);
+/* Width of the pieces a macroblock row is cut into when one whole row is
+ * expected over `target` (the same estimate): w itself when it is not, or
+ * equal shares on the 16-pixel grid, so a busy picture is not coded twice
+ * (once whole, once split) frame after frame. */
+unsigned lm_band_cols(unsigned w, size_t per_mb_row, size_t target);
 /* ceil(n / div): a side of a picture scaled by 1/div. */
 unsigned lm_band_scaled(unsigned n, unsigned div);
 /* The largest of 8, 4, 2 that still gives at least show_w x show_h from a

@@ -140,6 +140,41 @@ static void scale_plane(const uint8_t *src, size_t sstride, unsigned sw,
     }
 }
 
+/* A whole ratio k both ways (2:1, 4:1): each output pixel is the plain
+ * mean of a k x k block, the same value scale_plane gives, without its
+ * weights; the sizes a viewer asks for are mostly these. Division is a
+ * multiply by a reciprocal: with m = floor(2^32 / d) + 1 it is exact
+ * while n * d < 2^32, and here n <= 255 * 64 + 32, d <= 64. */
+static void reduce_plane(const uint8_t *src, size_t sstride, uint8_t *dst,
+                         size_t dstride, unsigned dw, unsigned dh, unsigned k)
+{
+    if (k == 2) { /* the common case, in one pass */
+        for (unsigned oy = 0; oy < dh; oy++) {
+            const uint8_t *a = src + (size_t)oy * 2 * sstride, *b = a + sstride;
+            uint8_t *d = dst + oy * dstride;
+            for (unsigned x = 0; x < dw; x++)
+                d[x] = (uint8_t)((a[2 * x] + a[2 * x + 1] + b[2 * x] +
+                                  b[2 * x + 1] + 2) >> 2);
+        }
+        return;
+    }
+    uint32_t acc[LM_IMAGE_MAX_W];
+    const uint32_t total = k * k, half = total / 2;
+    const uint64_t m = ((uint64_t)1 << 32) / total + 1;
+    for (unsigned oy = 0; oy < dh; oy++) {
+        memset(acc, 0, dw * sizeof acc[0]);
+        for (unsigned j = 0; j < k; j++) {
+            const uint8_t *s = src + ((size_t)oy * k + j) * sstride;
+            for (unsigned x = 0; x < dw; x++)
+                for (unsigned i = 0; i < k; i++)
+                    acc[x] += s[x * k + i];
+        }
+        uint8_t *d = dst + oy * dstride;
+        for (unsigned x = 0; x < dw; x++)
+            d[x] = (uint8_t)(((acc[x] + half) * m) >> 32);
+    }
+}
+
 int lm_image_downscale(const lm_image *src, lm_image *dst)
 {
     if (!lm_image_valid(src) || !lm_image_valid(dst) || (dst->w & 1) ||
@@ -151,8 +186,13 @@ int lm_image_downscale(const lm_image *src, lm_image *dst)
         unsigned sw, sh, dw, dh;
         plane_size(src, p, &sw, &sh);
         plane_size(dst, p, &dw, &dh);
-        scale_plane(src->plane[p], src->stride[p], sw, sh, dst->plane[p],
-                    dst->stride[p], dw, dh);
+        unsigned k = sw / dw;
+        if (k >= 2 && k <= 8 && sw == k * dw && sh == k * dh)
+            reduce_plane(src->plane[p], src->stride[p], dst->plane[p],
+                         dst->stride[p], dw, dh, k);
+        else
+            scale_plane(src->plane[p], src->stride[p], sw, sh, dst->plane[p],
+                        dst->stride[p], dw, dh);
     }
     return 0;
 }
