@@ -223,11 +223,15 @@ target_include_directories(test_audiodev PRIVATE ui/dev)
 target_link_libraries(test_audiodev PRIVATE lmsound PkgConfig::SPEEXDSP m)
 # bursts from A's microphone to B's speaker and back, through a private
 # PulseAudio in a namespace of its own (77 = skipped: no root, netns or
-# pulseaudio)
-add_test(NAME sound_rig COMMAND ${CMAKE_SOURCE_DIR}/tests/sound_rig_test.sh
-         ${CMAKE_BINARY_DIR})
-set_tests_properties(sound_rig PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
-                     TIMEOUT 150)
+# pulseaudio). Plain build only: ALSA's pulse plugin leaks 12 KB from a
+# module it has unloaded by exit, so LeakSanitizer aborts the nodes and no
+# suppression can name the module.
+if(NOT LM_SANITIZE)
+  add_test(NAME sound_rig COMMAND ${CMAKE_SOURCE_DIR}/tests/sound_rig_test.sh
+           ${CMAKE_BINARY_DIR})
+  set_tests_properties(sound_rig PROPERTIES SKIP_RETURN_CODE 77 RUN_SERIAL TRUE
+                       TIMEOUT 150)
+endif()
 
 # File sharing's foundations (core/files/): codec, hash tree and SHA-256,
 # transfer state, safe names, the store (the tmpfs case needs root and a
