@@ -34,6 +34,10 @@
 #define LM_REASON_MAX 200  /* bytes of UTF-8 in a reject reason */
 #define LM_MAX_PEERS 64    /* nodes in one room, self included */
 #define LM_WIRE_MAX 8192   /* no message of this protocol is larger */
+/* Bulk: a file chunk (LM_FILE_WIRE_MAX, core/files/file_wire.h, 66,410
+ * bytes) on LM_CH_FILE only; every other channel keeps LM_WIRE_MAX, so a
+ * peer's big packet on another lane is still refused and counted. */
+#define LM_WIRE_BULK_MAX (65u * 1024)
 
 /* Sizes the crypto layer fixes; wire.h does not include crypto.h. */
 #define LM_KEY_LEN 32       /* bytes of a public key in a hello */

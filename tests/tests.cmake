@@ -236,6 +236,9 @@ endif()
 # File sharing's foundations (core/files/): codec, hash tree and SHA-256,
 # transfer state, safe names, the store (the tmpfs case needs root and a
 # mount namespace: 77 = skipped).
+# bulk messages (file chunks) on the file channel only: two nodes, loopback
+lm_unit_test(test_files_bulk)
+
 foreach(t test_file_wire test_file_tree test_file_xfer test_file_safename
           test_file_store test_file_store_load)
   lm_unit_test(${t})

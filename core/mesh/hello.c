@@ -64,14 +64,38 @@ static int send_plain(lm_node *n, lm_link *l, const lm_msg *m)
     return len < 0 ? len : send_bytes(l, LM_CH_CONTROL, buf, (size_t)len, 0);
 }
 
+/* A bulk message (a file chunk) is sealed straight into the ENet packet:
+ * no 66 KiB buffer on the stack, and one copy less per chunk. Reliable
+ * only: an unreliable one would be a packet lost whole for one fragment. */
+static int send_bulk(lm_link *l, uint8_t channel, const uint8_t *plain,
+                     size_t len)
+{
+    ENetPacket *p = enet_packet_create(NULL, 1 + len + LM_SEAL_OVERHEAD,
+                                       ENET_PACKET_FLAG_RELIABLE);
+    if (!p)
+        return LM_ENOMEM;
+    p->data[0] = LM_MSG_SEALED;
+    int slen = lm_session_seal(&l->sess[channel], channel, plain, len,
+                               p->data + 1, p->dataLength - 1);
+    if (slen < 0 || enet_peer_send(l->peer, channel, p) < 0) {
+        enet_packet_destroy(p);
+        return slen < 0 ? slen : LM_EIO;
+    }
+    return 0;
+}
+
 int link_send_bytes(lm_node *n, lm_link *l, uint8_t channel,
                     const uint8_t *plain, size_t len, unsigned flags)
 {
     (void)n;
     if (!l->peer || !l->keyed || channel >= LM_CH_COUNT)
         return LM_EIO; /* an orphan, or keys not agreed yet */
-    if (len == 0 || len > LM_WIRE_MAX)
+    if (len == 0 ||
+        len > (channel == LM_CH_FILE ? LM_WIRE_BULK_MAX : LM_WIRE_MAX))
         return LM_ETOOBIG;
+    if (len > LM_WIRE_MAX)
+        return flags & LM_SEND_UNRELIABLE ? LM_EINVAL
+                                          : send_bulk(l, channel, plain, len);
     uint8_t sealed[1 + LM_WIRE_MAX + LM_SEAL_OVERHEAD];
     sealed[0] = LM_MSG_SEALED;
     int slen = lm_session_seal(&l->sess[channel], channel, plain, len,
@@ -563,11 +587,12 @@ static bool is_mesh_type(uint8_t type)
            type == LM_MSG_SEALED;
 }
 
-static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
-                      const uint8_t *data, size_t len, const char *addr)
+/* plain: cap bytes for what the packet opens to (see on_sealed). */
+static void open_sealed(lm_node *n, lm_link *l, uint8_t channel,
+                        const uint8_t *data, size_t len, const char *addr,
+                        uint8_t *plain, size_t cap)
 {
     lm_msg m; /* not static: replay_early re-enters on_sealed */
-    uint8_t plain[LM_WIRE_MAX];
     if (channel >= LM_CH_COUNT) {
         hello_bad_message(n, l, channel, LM_EPROTO, addr);
         return;
@@ -587,7 +612,7 @@ static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
         return;
     }
     int rc = lm_session_open(&l->sess[channel], channel, data + 1, len - 1,
-                             plain, sizeof plain);
+                             plain, cap);
     if (rc == LM_EREPLAY)
         return; /* counted in the session */
     if (rc == LM_EAUTH && lm_mono_us() - l->keyed_us < LM_STALE_US) {
@@ -647,6 +672,28 @@ static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
     default:
         break;
     }
+}
+
+/* Opens into the stack up to LM_WIRE_MAX; a bigger packet on the file
+ * channel (a chunk, up to LM_WIRE_BULK_MAX) opens into a heap buffer of
+ * its own, so re-entry through replay_early never shares one. A big
+ * packet on any other channel meets the LM_WIRE_MAX cap in
+ * lm_session_open and is refused and counted as a bad message. */
+static void on_sealed(lm_node *n, lm_link *l, uint8_t channel,
+                      const uint8_t *data, size_t len, const char *addr)
+{
+    uint8_t small[LM_WIRE_MAX];
+    if (channel != LM_CH_FILE || len <= 1 + LM_SEAL_OVERHEAD + LM_WIRE_MAX) {
+        open_sealed(n, l, channel, data, len, addr, small, sizeof small);
+        return;
+    }
+    uint8_t *bulk = malloc(LM_WIRE_BULK_MAX);
+    if (!bulk) {
+        node_log(n, "out of memory: a file chunk was dropped");
+        return; /* asked again by its receiver when it stalls */
+    }
+    open_sealed(n, l, channel, data, len, addr, bulk, LM_WIRE_BULK_MAX);
+    free(bulk);
 }
 
 void link_on_receive(lm_node *n, ENetPeer *peer, uint8_t channel,

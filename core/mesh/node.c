@@ -345,9 +345,15 @@ lm_node *lm_node_new(const lm_node_config *cfg, int *err)
     }
     n->port = n->host->address.port;
     n->host->intercept = intercept;
-    /* Our largest message is LM_WIRE_MAX; media issues raise these. */
-    n->host->maximumPacketSize = 4 * LM_WIRE_MAX;
-    n->host->maximumWaitingData = 64 * LM_WIRE_MAX;
+    /* Our largest message is a sealed file chunk (LM_WIRE_BULK_MAX, on
+     * LM_CH_FILE only; hello.c refuses it elsewhere). Waiting data (what
+     * ENet holds of one peer before we take it, fragments included) needs
+     * the file windows a peer may have in flight towards us: at most 8
+     * transfers of 256 KiB (LM_XFER_WINDOW, core/files/xfer.h) plus what
+     * everything else held before. Past it ENet leaves a packet unacked
+     * and it is resent: flow control, not loss. */
+    n->host->maximumPacketSize = 1 + LM_WIRE_BULK_MAX + LM_SEAL_OVERHEAD;
+    n->host->maximumWaitingData = 8 * (256u * 1024) + 64 * LM_WIRE_MAX;
     *err = 0;
     return n;
 }
