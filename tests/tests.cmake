@@ -110,6 +110,14 @@ if(PYTHON3)
   lm_trial(resumed --rounds 3)
   lm_trial(oneway)
 
+  # Files through the hub (tests/sim/files.py): 0 B, 1 B, 3 MB to the
+  # room, a second copy beside the first, one to one member only, hostile
+  # names, and a send over the hub's --store-max.
+  add_test(NAME sim_files
+           COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/files.py
+                   --binary $<TARGET_FILE:lanmeet>)
+  set_tests_properties(sim_files PROPERTIES TIMEOUT 180)
+
   # Audio through the hub, measured from the signal (tests/sim/audio.py):
   # short here; the note has the longer runs at each frame size.
   add_test(NAME sim_audio

@@ -2,7 +2,9 @@
 #include "app.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dev/audiodev.h"
@@ -75,6 +77,48 @@ static int open_audio(lm_app *app, const lm_app_config *cfg, char *why,
     app->audio = lm_audio_attach(app->node, &ac, err);
     if (!app->audio) {
         snprintf(why, cap, "cannot start audio: %s", lm_strerror(*err));
+        return *err;
+    }
+    return 0;
+}
+
+/* dir under $XDG_<var> or ~/<fallback>, with its parents made (the
+ * store makes only its own folder). */
+static void xdg_dir(const char *var, const char *fallback, const char *leaf,
+                    char *out, size_t cap)
+{
+    const char *base = getenv(var), *home = getenv("HOME");
+    if (base && base[0] == '/')
+        snprintf(out, cap, "%s%s%s", base, leaf[0] ? "/" : "", leaf);
+    else
+        snprintf(out, cap, "%s/%s%s%s", home && home[0] ? home : ".",
+                 fallback, leaf[0] ? "/" : "", leaf);
+    for (char *p = out + 1; *p; p++) /* the parents, not the leaf */
+        if (*p == '/') {
+            *p = '\0';
+            (void)mkdir(out, 0700);
+            *p = '/';
+        }
+}
+
+/* The file service: store and downloads default to the XDG folders. */
+static int open_files(lm_app *app, const lm_app_config *cfg, char *why,
+                      size_t cap, int *err)
+{
+    char store[4096], down[4096];
+    if (!cfg->store_dir)
+        xdg_dir("XDG_DATA_HOME", ".local/share", "lanmeet/store", store,
+                sizeof store);
+    if (!cfg->download_dir)
+        xdg_dir("XDG_DOWNLOAD_DIR", "Downloads", "", down, sizeof down);
+    lm_files_config fc = {
+        .store_dir = cfg->store_dir ? cfg->store_dir : store,
+        .download_dir = cfg->download_dir ? cfg->download_dir : down,
+        .store_max = cfg->store_max,
+    };
+    app->files = lm_files_attach(app->node, &fc, err);
+    if (!app->files) {
+        snprintf(why, cap, "cannot start file sharing: %s", lm_strerror(*err));
         return *err;
     }
     return 0;
@@ -183,6 +227,10 @@ int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
         return err;
     }
     if (!cfg->no_audio && open_audio(app, cfg, why, cap, &err) < 0) {
+        lm_app_close(app);
+        return err;
+    }
+    if (open_files(app, cfg, why, cap, &err) < 0) {
         lm_app_close(app);
         return err;
     }

@@ -24,6 +24,7 @@
 #include "discovery.h"
 #include "mesh/node.h"
 #include "audio/audio.h"
+#include "files/files.h"
 #include "room/chat.h"
 #include "room/room.h"
 
@@ -40,6 +41,9 @@ typedef struct lm_app_config {
     bool ptt;
     bool no_aec;   /* --aec off */
     bool no_audio; /* no audio service at all */
+    /* files: NULL for the XDG defaults (app.c) */
+    const char *store_dir, *download_dir;
+    uint64_t store_max; /* bytes; 0: the store's default */
 } lm_app_config;
 
 typedef struct lm_app {
@@ -47,6 +51,7 @@ typedef struct lm_app {
     lm_room *room_svc; /* the services, owned by the node */
     lm_chat *chat;
     lm_audio *audio; /* NULL with no_audio */
+    lm_files *files;
     lm_discovery *disc[2]; /* the --peer list, Avahi; NULL when not open */
     lm_disc_callbacks cb;
     char *why; /* while the --peer list opens: where its warning goes */

@@ -82,6 +82,57 @@ static int parse_dm(char *p, lm_ucmd *c)
     return 0;
 }
 
+/* One word: bare up to a space, or in double quotes with \" and \\
+ * (as dm's names); NUL-terminated in place. NULL at the end of the line,
+ * or on an unclosed quote (*bad set). */
+static char *next_word(char **pp, bool *bad)
+{
+    char *p = skip_spaces(*pp);
+    if (!*p)
+        return NULL;
+    char *word = p;
+    if (*p == '"') {
+        char *w = word = ++p;
+        while (*p && *p != '"') {
+            if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
+                p++;
+            *w++ = *p++;
+        }
+        if (*p != '"') {
+            *bad = true;
+            return NULL;
+        }
+        p++;
+        *w = '\0';
+    } else {
+        p += strcspn(p, " \t");
+    }
+    if (*p)
+        *p++ = '\0';
+    *pp = p;
+    return word;
+}
+
+/* send PATH [NAME...] */
+static int parse_send(char *p, lm_ucmd *c)
+{
+    bool bad = false;
+    c->path = next_word(&p, &bad);
+    if (!c->path || !c->path[0])
+        return fail(c, "bad_command", bad ? "a quoted path has no closing "
+                    "quote" : "send needs a file: send PATH [NAME...]");
+    char *name;
+    while ((name = next_word(&p, &bad)) != NULL) {
+        if (c->nto == LM_MAX_PEERS)
+            return fail(c, "bad_command", "too many recipients");
+        if (name[0])
+            c->to[c->nto++] = name;
+    }
+    if (bad)
+        return fail(c, "bad_command", "a quoted name has no closing quote");
+    return 0;
+}
+
 int lm_command_parse(char *line, lm_ucmd *c)
 {
     memset(c, 0, sizeof *c);
@@ -120,6 +171,7 @@ int lm_command_parse(char *line, lm_ucmd *c)
         {"stats", LM_UC_STATS},
         {"mute", LM_UC_MUTE},
         {"unmute", LM_UC_UNMUTE},
+        {"files", LM_UC_FILES},
     };
     for (size_t i = 0; i < sizeof bare / sizeof bare[0]; i++) {
         if (strcmp(word, bare[i].word) != 0)
@@ -127,6 +179,19 @@ int lm_command_parse(char *line, lm_ucmd *c)
         if (*rest)
             return fail(c, "bad_command", "this command takes no arguments");
         c->type = bare[i].type;
+        return 0;
+    }
+    if (strcmp(word, "send") == 0) {
+        c->type = LM_UC_SEND;
+        return parse_send(rest, c);
+    }
+    if (strcmp(word, "get") == 0 || strcmp(word, "cancel") == 0) {
+        c->type = word[0] == 'g' ? LM_UC_GET : LM_UC_CANCEL;
+        c->id = rest;
+        size_t n = strspn(rest, "0123456789abcdef");
+        if (n != 64 || rest[n])
+            return fail(c, "bad_command", "get and cancel take a file's id: "
+                        "64 lowercase hex digits (see: files)");
         return 0;
     }
     if (strcmp(word, "ptt") == 0) {

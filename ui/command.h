@@ -5,6 +5,10 @@
  *                               written in double quotes: dm "alice (2)" hi,
  *                               and inside them \" is a quote, \\ a backslash
  *   who                         list the room
+ *   send PATH [NAME...]         share a file (PATH or NAME may be quoted
+ *                               as in dm)
+ *   files                       list the files offered to us
+ *   get ID, cancel ID           a file by its id (64 hex digits)
  *   quit                        leave the room and exit
  *   test_drop FRACTION          (--test-faults) drop incoming packets
  *   test_block A.B.C.D:PORT     (--test-faults) drop all from that node
@@ -31,6 +35,10 @@ typedef enum lm_ucmd_type {
     LM_UC_MUTE,
     LM_UC_UNMUTE,
     LM_UC_PTT, /* on: ptt_on */
+    LM_UC_SEND,
+    LM_UC_FILES,
+    LM_UC_GET,
+    LM_UC_CANCEL,
     LM_UC_TEST_DROP,
     LM_UC_TEST_BLOCK,
     LM_UC_TEST_UNBLOCK,
@@ -42,6 +50,8 @@ typedef struct lm_ucmd {
     const char *to[LM_MAX_PEERS]; /* dm */
     size_t nto;
     double fraction;               /* test_drop */
+    const char *path;              /* send; to[] holds its names */
+    const char *id;                /* get, cancel: 64 hex digits */
     bool ptt_on;                   /* ptt */
     uint32_t ipv4;                 /* test_block: host order */
     uint16_t port;

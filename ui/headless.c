@@ -20,6 +20,7 @@
 
 #include "err.h"
 #include "command.h"
+#include "files_json.h"
 #include "json.h"
 #include "text.h"
 
@@ -39,6 +40,10 @@ static const char *type_name(lm_event_type t)
     case LM_EV_SPEAKING: return "speaking";
     case LM_EV_MUTED: return "muted";
     case LM_EV_AUDIO: return "audio";
+    case LM_EV_FILE_OFFERED:
+    case LM_EV_FILE_PROGRESS:
+    case LM_EV_FILE_DONE:
+    case LM_EV_FILE_FAILED: return lm_files_event_name(t);
     }
     return "unknown";
 }
@@ -170,6 +175,12 @@ char *lm_headless_event_json(const lm_event *ev)
         lm_json_int(&j, "start_us", au->start_us);
         break;
     }
+    case LM_EV_FILE_OFFERED:
+    case LM_EV_FILE_PROGRESS:
+    case LM_EV_FILE_DONE:
+    case LM_EV_FILE_FAILED:
+        lm_files_event_json(&j, ev);
+        break;
     }
     lm_json_int(&j, "t", ev->t_ms);
     lm_json_close(&j, '}');
@@ -273,6 +284,12 @@ static void print_text(const lm_event *ev)
     case LM_EV_MUTED:
     case LM_EV_AUDIO:
         break; /* a person at a terminal has no use for these lines */
+    case LM_EV_FILE_OFFERED:
+    case LM_EV_FILE_PROGRESS:
+    case LM_EV_FILE_DONE:
+    case LM_EV_FILE_FAILED:
+        lm_files_event_text(ev);
+        break;
     }
 }
 
@@ -329,6 +346,12 @@ static int run_line(lm_app *app, char *line, bool json, bool test_faults)
                                  : lm_audio_mute(app->audio,
                                                  c.type == LM_UC_MUTE);
         break;
+    case LM_UC_SEND:
+        rc = lm_files_send(app->files, c.path, c.to, c.nto);
+        break;
+    case LM_UC_FILES: rc = lm_files_list(app->files); break;
+    case LM_UC_GET: rc = lm_files_get(app->files, c.id); break;
+    case LM_UC_CANCEL: rc = lm_files_cancel(app->files, c.id); break;
     case LM_UC_QUIT: return 1;
     case LM_UC_HELP:
         rc = lm_node_post_error(app->node, "help", help_text);

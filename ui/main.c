@@ -2,6 +2,7 @@
  * choice of front end. The window is not built yet, so every run uses the
  * headless front end (JSON lines for programs, text for people). */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,8 +25,8 @@ static void usage(FILE *f)
 "Meet on a local network with no server and no address to type: start\n"
 "lanmeet on each machine and everyone is in one room. Nodes find each other\n"
 "with mDNS (avahi-daemon), link in a mesh and elect a hub that orders the\n"
-"group chat and mixes the audio. This version has the room, its chat and\n"
-"audio; video, screen sharing, files and the window are not built yet.\n"
+"group chat and mixes the audio. This version has the room, its chat,\n"
+"audio and files; video, screen sharing and the window are not built yet.\n"
 "\n"
 "Options:\n"
 "  -n, --name NAME        display name (default: $USER@hostname)\n"
@@ -65,6 +66,13 @@ static void usage(FILE *f)
 "                         sound card's microphone (default on; a --mic-file\n"
 "                         or --mic-synth source is sent as it is)\n"
 "      --no-audio         no audio at all\n"
+"      --store-dir DIR    where files shared through this node are kept, by\n"
+"                         SHA-256 (default $XDG_DATA_HOME/lanmeet/store or\n"
+"                         ~/.local/share/lanmeet/store)\n"
+"      --store-max SIZE   the store's cap, per file and in total, in bytes\n"
+"                         or with K, M, G, T (default 4G)\n"
+"      --download-dir DIR where downloads are saved (default\n"
+"                         $XDG_DOWNLOAD_DIR or ~/Downloads)\n"
 "      --test-faults      accept the test_* commands (for the test harness)\n"
 "      --test-room-cap N  with --test-faults: a room holds N nodes, not 64\n"
 "      --test-event-cap N with --test-faults: N events queue for this front\n"
@@ -82,6 +90,10 @@ static void usage(FILE *f)
 "  who                       list the room (a members event)\n"
 "  mute | unmute             stop or resume sending your microphone, at once\n"
 "  ptt on | ptt off          with --ptt: open or close the microphone\n"
+"  send PATH [NAME...]       share a file with the room, or only with the\n"
+"                            named members (quote a path or name with spaces)\n"
+"  files                     list the files offered to you (file_offered)\n"
+"  get ID | cancel ID        download a file (its sha256) or stop a transfer\n"
 "  stats                     the node's counters and each link's round trip\n"
 "                            and loss (a stats event)\n"
 "  quit                      leave the room and exit\n"
@@ -101,6 +113,10 @@ static void usage(FILE *f)
 "  muted        id, muted\n"
 "  audio        frame_us, mic, speaker, start_us (CLOCK_MONOTONIC of the\n"
 "               first frame: the devices are running)\n"
+"  file_offered id (the sha256), name, size, from, from_name, sha256\n"
+"  file_progress id, bytes, total, rate (bytes/s), dir (up or down), at\n"
+"               most 4 a second per transfer (droppable)\n"
+"  file_done    id, path, sha256     file_failed  id, reason (a word: text)\n"
 "  stats        bad_msgs, unknown_msgs, stale_msgs, slow_hellos,\n"
 "               dropped_events, held_events, peers: [{id, name, rtt_ms,\n"
 "               loss_permille, bad}]\n"
@@ -123,12 +139,31 @@ static void default_name(char *buf, size_t cap)
         buf[LM_NAME_MAX] = '\0';
 }
 
+/* "4G", "500M", "123": bytes; 0 or LM_EINVAL (nothing, zero, junk,
+ * past 2^63). */
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno || s[0] == '-' || v == 0)
+        return LM_EINVAL;
+    static const char units[] = "KMGT";
+    const char *u = *end ? strchr(units, *end) : NULL;
+    unsigned shift = u ? 10u * (unsigned)(u - units + 1) : 0;
+    if ((*end && (!u || end[1])) || v > (1ull << 63) >> shift)
+        return LM_EINVAL;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     enum { O_HOST = 256, O_PORT, O_BIND, O_NO_MDNS, O_HEADLESS, O_EVENTS,
            O_PASSWORD, O_IDENTITY, O_TEST_FAULTS, O_TEST_ROOM_CAP,
            O_TEST_EVENT_CAP, O_VERBOSE, O_MIC_FILE, O_MIC_SYNTH,
            O_SPEAKER_FILE, O_AUDIO_FRAME, O_PTT, O_NO_AUDIO,
+           O_STORE_DIR, O_STORE_MAX, O_DOWNLOAD_DIR,
            O_AEC, O_MIC, O_SPEAKER, O_LIST_DEVICES };
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'},
@@ -156,6 +191,9 @@ int main(int argc, char **argv)
         {"mic", required_argument, NULL, O_MIC},
         {"speaker", required_argument, NULL, O_SPEAKER},
         {"list-devices", no_argument, NULL, O_LIST_DEVICES},
+        {"store-dir", required_argument, NULL, O_STORE_DIR},
+        {"store-max", required_argument, NULL, O_STORE_MAX},
+        {"download-dir", required_argument, NULL, O_DOWNLOAD_DIR},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0, 0, 0, 0},
@@ -265,6 +303,15 @@ int main(int argc, char **argv)
             }
             break;
         case O_PTT: cfg.ptt = true; break;
+        case O_STORE_DIR: cfg.store_dir = optarg; break;
+        case O_DOWNLOAD_DIR: cfg.download_dir = optarg; break;
+        case O_STORE_MAX:
+            if (parse_size(optarg, &cfg.store_max) < 0) {
+                fprintf(stderr, "lanmeet: --store-max takes a size such as "
+                        "500M or 4G (at least 1)\n");
+                return 2;
+            }
+            break;
         case O_NO_AUDIO: cfg.no_audio = true; break;
         case O_AEC:
             if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0) {

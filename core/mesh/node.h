@@ -57,6 +57,11 @@ typedef enum lm_event_type {
     LM_EV_SPEAKING,
     LM_EV_MUTED,
     LM_EV_AUDIO,
+    /* the file service's (core/files/files.h) */
+    LM_EV_FILE_OFFERED,
+    LM_EV_FILE_PROGRESS,
+    LM_EV_FILE_DONE,
+    LM_EV_FILE_FAILED,
 } lm_event_type;
 
 /* Every event starts with this header; the payload that follows depends on

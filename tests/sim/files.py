@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""File sharing through the hub, end to end, on loopback.
+
+Three nodes: h (forced hub), a and b, each with its own store and
+download directory in a temporary folder. Cases:
+
+  room      a sends files of 0 B, 1 B and 3 MB (random bytes) to the room:
+            h and b are offered each (file_offered with the right size,
+            sender and sha256), get it, and say file_done with a path
+            inside their download directory whose bytes hash to what
+            hashlib says of the original; a is told file_done for each.
+  again     b gets the 1-byte file a second time: it lands beside the
+            first as "NAME (1)", the first is not replaced.
+  direct    a sends a file to b only: b is offered it and gets it; h
+            (the hub, which stores it) and nobody else is offered it.
+  names     a sends files whose names hold "..", leading dots, control
+            characters, bad UTF-8, a backslash path and 300 bytes: each
+            lands inside b's download directory under a name with no
+            separator, no leading dot and no control character.
+  cap       with --cap (a second run, the hub started with --store-max
+            1M) a 2 MB send gets file_failed whose reason starts with
+            too_big, and nothing is offered.
+
+  files.py --binary build/lanmeet [--case room,again,direct,names,cap]
+
+Every wait is bounded; every process is stopped. Exit 0 on pass."""
+import argparse, hashlib, os, random, shutil, sys, tempfile
+
+from room import Node, free_port, stop, verdict, wait
+
+CASES = ("room", "again", "direct", "names", "cap")
+
+
+def start(o, tmp, names, hub_extra=()):
+    ports = [free_port() for _ in names]
+    nodes = []
+    for i, nm in enumerate(names):
+        d = os.path.join(tmp, nm)
+        os.makedirs(os.path.join(d, "down"), exist_ok=True)
+        extra = ["--no-audio", "--store-dir", os.path.join(d, "store"),
+                 "--download-dir", os.path.join(d, "down")]
+        if i == 0:
+            extra += list(hub_extra)
+        nodes.append(Node(o.binary, nm, ports[i], [p for p in ports if p != ports[i]],
+                          room="files", extra=extra, forced=i == 0))
+    hub = nodes[0]
+    ok = wait(lambda: all(n.ready for n in nodes), 10) and \
+        wait(lambda: all(len(n.linked()) == len(nodes) - 1 and n.hub() == hub.id
+                         for n in nodes), 15)
+    return nodes, ok
+
+
+def offered(node, sha):
+    return [e for e in node.evs("file_offered") if e.get("id") == sha]
+
+
+def done(node, sha):
+    return [e for e in node.evs("file_done") if e.get("id") == sha]
+
+
+def failed(node, sha=None):
+    return [e for e in node.evs("file_failed") if sha is None or e.get("id") == sha]
+
+
+def make(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def check_landed(fails, label, node, sha, down, want_data):
+    ev = done(node, sha)
+    if not ev:
+        fails.append(f"{label}: {node.name} no file_done ({failed(node, sha)})")
+        return None
+    path = ev[-1].get("path", "")
+    if ev[-1].get("sha256") != sha:
+        fails.append(f"{label}: {node.name} file_done sha256 {ev[-1].get('sha256')}")
+    real = os.path.realpath(path)
+    if os.path.dirname(real) != os.path.realpath(down):
+        fails.append(f"{label}: {node.name} saved outside its download dir: {path!r}")
+        return None
+    try:
+        with open(real, "rb") as f:
+            got = f.read()
+    except OSError as e:
+        fails.append(f"{label}: {node.name} cannot read {path!r}: {e}")
+        return None
+    if hashlib.sha256(got).hexdigest() != sha or got != want_data:
+        fails.append(f"{label}: {node.name} content differs ({len(got)} bytes)")
+    return os.path.basename(real)
+
+
+def send_and_get(o, fails, label, sender, path, data, getters, others, to=()):
+    sha = hashlib.sha256(data).hexdigest()
+    sender.send("send " + '"' + path.replace("\\", "\\\\").replace('"', '\\"') + '"' +
+                "".join(" " + t for t in to))
+    if not wait(lambda: all(offered(g, sha) for g in getters), 20):
+        fails.append(f"{label}: not offered to {[g.name for g in getters if not offered(g, sha)]}"
+                     f" (sender failed: {failed(sender)})")
+        return sha, {}
+    for g in getters:
+        ev = offered(g, sha)[0]
+        if ev.get("size") != len(data) or ev.get("from") != sender.id or ev.get("sha256") != sha:
+            fails.append(f"{label}: {g.name} offer says {ev}")
+        g.send("get " + sha)
+    wait(lambda: all(done(g, sha) or failed(g, sha) for g in getters) and done(sender, sha), 60)
+    if not done(sender, sha):
+        fails.append(f"{label}: the sender was not told file_done ({failed(sender, sha)})")
+    names = {}
+    for g in getters:
+        names[g.name] = check_landed(fails, label, g, sha, o.down[g.name], data)
+    for x in others:
+        if offered(x, sha):
+            fails.append(f"{label}: {x.name} was offered a file not meant for it")
+    return sha, names
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--case", default=",".join(CASES))
+    ap.add_argument("--mb", type=float, default=3.0, help="the big file, MB")
+    o = ap.parse_args()
+    cases = o.case.split(",")
+    fails = []
+    rnd = random.Random(17)
+    tmp = tempfile.mkdtemp(prefix="lanmeet-files-")
+    src = os.path.join(tmp, "src")
+    os.makedirs(src)
+    o.down = {nm: os.path.join(tmp, nm, "down") for nm in ("h", "a", "b")}
+    nodes = []
+    try:
+        if any(c in cases for c in ("room", "again", "direct", "names")):
+            nodes, ok = start(o, tmp, ["h", "a", "b"])
+            if not ok:
+                fails.append("the room did not form around h")
+                return verdict(fails)
+            h, a, b = nodes
+            if "room" in cases or "again" in cases:
+                small = None
+                for nm, size in (("empty.bin", 0), ("one.bin", 1),
+                                 ("big.bin", int(o.mb * 1e6))):
+                    data = bytes(rnd.getrandbits(8) for _ in range(min(size, 4096)))
+                    data = (data * (size // 4096 + 1))[:size] if size > 4096 else data
+                    p = os.path.join(src, nm)
+                    make(p, data)
+                    sha, names = send_and_get(o, fails, f"room {nm}", a, p, data, [h, b], [])
+                    print(f"room {nm}: {size} bytes -> {names}")
+                    if size == 1:
+                        small = (sha, data, names.get("b"))
+            if "again" in cases and small and small[2]:
+                sha, data, first = small
+                before = len(done(b, sha))
+                b.send("get " + sha)
+                wait(lambda: len(done(b, sha)) > before or len(failed(b, sha)) > 0, 20)
+                second = check_landed(fails, "again", b, sha, o.down["b"], data) \
+                    if len(done(b, sha)) > before else None
+                if second is None:
+                    fails.append(f"again: no second file_done ({failed(b, sha)})")
+                elif second == first or second != "one (1).bin":
+                    fails.append(f"again: the second copy is {second!r} beside {first!r}")
+                elif not os.path.exists(os.path.join(o.down["b"], first)):
+                    fails.append("again: the first copy is gone")
+                print(f"again: {first!r} then {second!r}")
+            if "direct" in cases:
+                data = os.urandom(70000)
+                p = os.path.join(src, "for-b.bin")
+                make(p, data)
+                sha, names = send_and_get(o, fails, "direct", a, p, data, [b], [h], to=["b"])
+                print(f"direct: {names}")
+            if "names" in cases:
+                hostile = [b"..evil", b"...hidden", b"a\\..\\..\\evil.txt", b"-rf",
+                           b"bell\x07\x1b[31mred.txt",
+                           b"x" * 250 + b".txt", b"rtl\xe2\x80\xaetxt.exe"]
+                for raw in hostile:
+                    data = os.urandom(1000)
+                    d = tempfile.mkdtemp(dir=src)
+                    p = os.path.join(os.fsencode(d), raw)
+                    with open(p, "wb") as f:
+                        f.write(data)
+                    sha = hashlib.sha256(data).hexdigest()
+                    a.proc.stdin.write("send \"" + p.decode("latin-1").replace("\\", "\\\\") + "\"\n")
+                    a.proc.stdin.flush()
+                    if not wait(lambda: offered(b, sha) or failed(a), 20):
+                        fails.append(f"names {raw!r}: not offered")
+                        continue
+                    if not offered(b, sha):
+                        fails.append(f"names {raw!r}: {failed(a)}")
+                        continue
+                    b.send("get " + sha)
+                    wait(lambda: done(b, sha) or failed(b, sha), 20)
+                    got = check_landed(fails, f"names {raw!r}", b, sha, o.down["b"], data)
+                    if got is not None:
+                        bad = [c for c in got if ord(c) < 32 or 0x7f <= ord(c) < 0xa0 or c in "/\\"
+                               or 0x202a <= ord(c) <= 0x202e]
+                        if bad or got.startswith((".", "-", " ")) or len(got.encode()) > 255:
+                            fails.append(f"names {raw!r}: landed as {got!r}")
+                        print(f"names {raw!r} -> {got!r}")
+            for n in nodes:
+                if n.contract:
+                    fails.append(f"{n.name}: {n.contract[:3]}")
+            stop(nodes)
+            nodes = []
+        if "cap" in cases:
+            nodes, ok = start(o, tmp, ["hc", "ac"], hub_extra=["--store-max", "1M"])
+            if not ok:
+                fails.append("cap: the room did not form")
+                return verdict(fails)
+            hc, ac = nodes
+            data = os.urandom(2 * 1000 * 1000)
+            p = os.path.join(src, "too-big.bin")
+            sha = make(p, data)
+            ac.send("send " + p)
+            wait(lambda: failed(ac, sha), 20)
+            ev = failed(ac, sha)
+            if not ev or not ev[0].get("reason", "").startswith("too_big"):
+                fails.append(f"cap: the sender was told {ev}")
+            else:
+                print(f"cap: {ev[0]['reason']}")
+            if offered(hc, sha):
+                fails.append("cap: a refused file was offered")
+    finally:
+        stop(nodes)
+        shutil.rmtree(tmp, ignore_errors=True)
+    return verdict(fails)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
