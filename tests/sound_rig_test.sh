@@ -26,7 +26,7 @@ rm -rf "$W"
 BUILD=$BUILD RIG_WORK=$W timeout 120 bash "$HERE/bench/rig/run.sh" --frames 2.5 --runs 1 --bursts 10
 rc=$?
 [ $rc = 0 ] || { echo "FAIL: the rig exited $rc (logs in $W)"; exit 1; }
-python3 - "$W/res/lanmeet-2.5-ms-run1.json" <<'PY'
+python3 - "$W/res/lanmeet-pulse-2.5-ms-run1.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 ab, rt = r.get("a_to_b", {}), r.get("round_trip", {})

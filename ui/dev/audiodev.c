@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "portaudio.h"
+#include "pulse.h"
 #include "synth.h"
 #include "wav.h"
 
@@ -59,18 +60,55 @@ static const lm_audio_io_ops wav_speaker = {
     .name = "wav", .paced = false, .write = wav_out, .close = wav_out_close,
 };
 
-/* A sound device: "dev:[portaudio:]NAME" or "auto" (PortAudio's default
- * device, or none when it finds none: not an error). */
+lm_audiodev_backend lm_audiodev_route(const char *spec, const char **name)
+{
+    if (strcmp(spec, "auto") == 0) {
+        *name = "";
+        return LM_AUDIODEV_EITHER;
+    }
+    const char *n = strncmp(spec, "dev:", 4) == 0 ? spec + 4 : spec;
+    if (strcmp(n, "pulse") == 0 || strncmp(n, "pulse:", 6) == 0) {
+        *name = n[5] ? n + 6 : "";
+        return LM_AUDIODEV_PULSE;
+    }
+    if (strncmp(n, "portaudio:", 10) == 0) {
+        *name = n + 10;
+        return LM_AUDIODEV_PORTAUDIO;
+    }
+    *name = n;
+    bool digits = *n != '\0';
+    for (const char *c = n; *c; c++)
+        digits = digits && *c >= '0' && *c <= '9';
+    /* an index is a place in PortAudio's list (the server's own indices
+     * change as devices come and go) */
+    return digits ? LM_AUDIODEV_PORTAUDIO : LM_AUDIODEV_EITHER;
+}
+
+/* A sound device as lm_audiodev_route tells. Either backend: the sound
+ * server when one answers and has the device, else PortAudio ("auto"
+ * finding neither is not an error: why says so). */
 static int open_sound(const char *spec, bool input, lm_audio_io *out,
                       char *why, size_t cap)
 {
-    bool any = strcmp(spec, "auto") == 0;
-    const char *name = any ? "" : spec + 4;
-    if (strncmp(name, "portaudio:", 10) == 0)
-        name += 10;
-    int rc = input ? lm_portaudio_mic(name, out, why, cap)
-                   : lm_portaudio_speaker(name, out, why, cap);
-    if (any && rc == LM_ENOTFOUND)
+    const char *name;
+    lm_audiodev_backend b = lm_audiodev_route(spec, &name);
+    int rc = LM_ENOTFOUND;
+    char first[256] = "";
+    if (b != LM_AUDIODEV_PORTAUDIO) {
+        rc = input ? lm_pulse_mic(name, out, why, cap)
+                   : lm_pulse_speaker(name, out, why, cap);
+        if (rc == 0 || b == LM_AUDIODEV_PULSE)
+            return rc;
+        snprintf(first, sizeof first, "%s", why);
+    }
+    rc = input ? lm_portaudio_mic(name, out, why, cap)
+               : lm_portaudio_speaker(name, out, why, cap);
+    if (rc < 0 && first[0]) {
+        char pa[256];
+        snprintf(pa, sizeof pa, "%s", why);
+        snprintf(why, cap, "%s; %s", first, pa);
+    }
+    if (strcmp(spec, "auto") == 0 && rc == LM_ENOTFOUND)
         return 0; /* no sound card: why says so */
     return rc;
 }
@@ -94,8 +132,12 @@ void lm_audiodev_defaults(const char **mic, const char **speaker)
 
 int lm_audiodev_list(FILE *f)
 {
+    int np = lm_pulse_list(f);
+    if (np < 0)
+        fprintf(f, "sound server: none answers\n");
     int rc = lm_portaudio_list(f);
-    fprintf(f, "cameras: none yet (this build has no video capture)\n");
+    if (np >= 0 && rc < 0)
+        rc = 0;
     return rc < 0 ? LM_EIO : 0;
 }
 

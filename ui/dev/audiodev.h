@@ -4,18 +4,22 @@
  *            reads it: "silence", "tone:HZ[:AMP]",
  *            "impulse:PERIOD_MS[:PHASE_MS[:AMP]]"
  *   speaker: "file:PATH.wav" (48 kHz mono 16-bit, valid even if killed)
- *   both:    "dev:NAME" a sound device by a piece of its name or its
- *            index (--mic NAME), as portaudio.h finds it; "dev:" is the
- *            default device, "dev:portaudio:NAME" says the backend;
+ *   both:    "dev:NAME" a sound device by a piece of its name (--mic
+ *            NAME), on the sound server when one answers and has it (or
+ *            "dev:" its default), else through PortAudio (portaudio.h);
+ *            "dev:INDEX" PortAudio's device of that index;
+ *            "dev:pulse[:NAME]" the sound server only (pulse.h);
+ *            "dev:portaudio:NAME" PortAudio only;
  *            "auto" the default device, or none (not an error: the
  *            machine has no sound card; why then says so);
  *            "none" no device.
  *
- * Sound devices go through PortAudio, which reaches a sound server
- * (PulseAudio, PipeWire) through ALSA's pulse PCM; measured on the rig
- * (tests/bench/rig/run.sh --route) that route costs 10 ms more than the
- * server's own parec | pacat at 10 ms, so no libpulse backend is needed.
- * Synthetic and file devices are only ever used when named. */
+ * Where a sound server runs (PulseAudio, PipeWire) it is spoken to
+ * natively (pulse.c): on the rig (tests/bench/rig/run.sh --route) a mic
+ * looped to a speaker took less that way than through PortAudio, which
+ * on Debian 12 reaches the server through ALSA's pulse PCM (pulse.c
+ * gives the figures). Synthetic and file devices are only ever used
+ * when named. */
 #ifndef LM_AUDIODEV_H
 #define LM_AUDIODEV_H
 
@@ -23,6 +27,16 @@
 #include <stdio.h>
 
 #include "audio/audio_io.h"
+
+/* Which backend a sound spec ("auto", "dev:...") names, and the device
+ * name it gives that backend (a pointer into spec, "" for the default):
+ * pure logic. */
+typedef enum lm_audiodev_backend {
+    LM_AUDIODEV_EITHER,    /* the sound server if it has it, else PortAudio */
+    LM_AUDIODEV_PULSE,
+    LM_AUDIODEV_PORTAUDIO,
+} lm_audiodev_backend;
+lm_audiodev_backend lm_audiodev_route(const char *spec, const char **name);
 
 /* Returns 0 with *out set (ops NULL for "none", or for "auto" when there
  * is no device: why then says so), or an LM_E* code with a sentence in

@@ -13,17 +13,22 @@
 #   sudo tests/bench/rig/run.sh                     # 2 runs at 2.5, 5, 10 ms frames
 #   sudo tests/bench/rig/run.sh --frames 2.5 --runs 3 --bursts 30
 #   sudo tests/bench/rig/run.sh --route             # the devices alone (below)
+#   sudo tests/bench/rig/run.sh --backend portaudio # nodes on PortAudio (default
+#                                                   # pulse; "pulse portaudio": both)
 #   sudo MUMBLE_RIG=/path/to/mumble/run.sh tests/bench/rig/run.sh
 #                                                   # and Mumble's rig after it
 #
 # --route measures each device route with no node in between: the bursts
 # looped from a_mic to a_out by parec | pacat (--latency-msec=10, as the
-# rig's own recorder and player), and by bench_devloop on lanmeet's
-# PortAudio backend through ALSA's pulse PCM.
+# rig's own recorder and player), and by bench_devloop on each of
+# lanmeet's backends: libpulse (ui/dev/pulse.c) and PortAudio through
+# ALSA's pulse PCM.
 #
-# lanmeet reaches the server as a user's lanmeet does: PortAudio, ALSA's
-# "pulse" PCM, and PULSE_SOURCE / PULSE_SINK in each node's environment to
-# choose the server's devices (--mic pulse --speaker pulse).
+# lanmeet reaches the server as a user's lanmeet does, with PULSE_SOURCE /
+# PULSE_SINK in each node's environment choosing the server's devices:
+# --mic pulse --speaker pulse (libpulse, the default where a server runs)
+# or --mic portaudio:pulse --speaker portaudio:pulse (PortAudio, ALSA's
+# "pulse" PCM).
 #
 # Devices (module-null-sink and module-remap-*, all on the one clock of
 # the null sink `rec`):
@@ -52,6 +57,7 @@ FRAMES="2.5 5 10"
 RUNS=2
 BURSTS=40
 ROUTE=0
+BACKENDS=pulse
 AEC=${AEC:-off}
 PORT0=47600
 
@@ -61,7 +67,8 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --bursts) BURSTS=$2; shift 2 ;;
     --route) ROUTE=1; shift ;;
-    -h|--help) sed -n '2,45p' "$0"; exit 0 ;;
+    --backend) BACKENDS=$2; shift 2 ;;
+    -h|--help) sed -n '2,51p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -162,6 +169,8 @@ if [ $ROUTE = 1 ]; then
     --format=s16le --rate=48000 --channels=1 --raw "$W/loop.fifo"
   stop_pids $PAREC
   for f in $FRAMES; do
+    route "pulse-devloop-$f" ip netns exec "$NS" "$DL" --mic dev:pulse:a_mic \
+      --speaker dev:pulse:a_out --frame-ms "$f" --seconds 40
     route "portaudio-alsa-devloop-$f" env PULSE_SOURCE=a_mic PULSE_SINK=a_out \
       ip netns exec "$NS" "$DL" --mic dev:portaudio:pulse --speaker dev:portaudio:pulse \
       --frame-ms "$f" --seconds 40
@@ -174,13 +183,15 @@ if [ $ROUTE = 1 ]; then
 fi
 
 # ---- three nodes -------------------------------------------------------
-# $1 name, $2 port, $3 mic, $4 speaker, the rest: more options
+# $1 name, $2 port, $3 mic, $4 speaker, the rest: more options; $BACKEND
+# says which of lanmeet's backends the devices go through
 node() {
   local name=$1 port=$2 mic=$3 spk=$4; shift 4
   local envs=()
   if [ "$mic" != none ]; then
     envs=(env PULSE_SOURCE=$mic PULSE_SINK=$spk)
-    mic=pulse; spk=pulse
+    if [ "$BACKEND" = pulse ]; then mic=pulse; spk=pulse
+    else mic=portaudio:pulse; spk=portaudio:pulse; fi
   fi
   local peers=()
   for p in $PORT0 $((PORT0 + 1)) $((PORT0 + 2)); do
@@ -206,9 +217,10 @@ joined() {   # every node sees the two others, all follow the same hub
   done
 }
 
+for BACKEND in $BACKENDS; do
 for f in $FRAMES; do
   for r in $(seq "$RUNS"); do
-    label="lanmeet-$f-ms-run$r"
+    label="lanmeet-$BACKEND-$f-ms-run$r"
     log "$label"
     node hub $PORT0 none none --host --audio-frame "$f"; HUB=$NODE_PID
     node B $((PORT0 + 2)) b_mic b_out --audio-frame "$f" --aec "$AEC"; NB=$NODE_PID
@@ -225,6 +237,7 @@ for f in $FRAMES; do
       | tee -a "$W/res/summary.txt"
   done
 done
+done
 teardown
 trap - INT TERM
 
@@ -235,7 +248,7 @@ if [ -n "${MUMBLE_RIG:-}" ]; then
 fi
 
 echo
-echo "=== lanmeet round trip A -> hub -> B (echo) -> hub -> A, PulseAudio null sinks, PortAudio via ALSA pulse ==="
+echo "=== lanmeet round trip A -> hub -> B (echo) -> hub -> A, PulseAudio null sinks ($BACKENDS) ==="
 cat "$W/res/summary.txt"
 python3 - "$W/res" <<'EOF'
 import glob, json, os, re, statistics, sys
@@ -243,9 +256,9 @@ res = sys.argv[1]
 ours = {}
 for p in sorted(glob.glob(os.path.join(res, "lanmeet-*.json"))):
     r = json.load(open(p))
-    f = re.search(r"-([0-9.]+)-ms-", r["label"]).group(1)
-    if r.get("round_trip", {}).get("count"):
-        ours.setdefault(f, []).append(r["round_trip"]["median_ms"])
+    m = re.match(r"lanmeet-([a-z]+)-([0-9.]+)-ms-", r["label"])
+    if m and r.get("round_trip", {}).get("count"):
+        ours.setdefault((m.group(1), m.group(2)), []).append(r["round_trip"]["median_ms"])
 low = None
 mt = os.path.join(res, "mumble.txt")
 if os.path.exists(mt):
@@ -253,9 +266,9 @@ if os.path.exists(mt):
         m = re.match(r"\s*lowlat\s+round trip: median ([0-9.]+)", line)
         if m:
             low = float(m.group(1))
-for f, v in sorted(ours.items(), key=lambda kv: float(kv[0])):
+for (b, f), v in sorted(ours.items(), key=lambda kv: (kv[0][0], float(kv[0][1]))):
     med = statistics.median(v)
-    s = f"lanmeet {f} ms frames: round trip {med:.1f} ms (median of {len(v)} runs: {', '.join(f'{x:.1f}' for x in v)})"
+    s = f"lanmeet {b} {f} ms frames: round trip {med:.1f} ms (median of {len(v)} runs: {', '.join(f'{x:.1f}' for x in v)})"
     if low:
         s += f"; Mumble lowlat {low:.1f} ms; ratio {med / low:.2f} (bar 0.60)"
     print(s)
