@@ -112,10 +112,11 @@ if(PYTHON3)
 
   # Files through the hub (tests/sim/files.py): 0 B, 1 B, 3 MB to the
   # room, a second copy beside the first, one to one member only, hostile
-  # names, and a send over the hub's --store-max.
+  # names, a send over the hub's --store-max, and the hub SIGKILLed mid-way
+  # through a 40 MB transfer.
   add_test(NAME sim_files
            COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/files.py
-                   --binary $<TARGET_FILE:lanmeet>)
+                   --binary $<TARGET_FILE:lanmeet> --fail-mb 40)
   set_tests_properties(sim_files PROPERTIES TIMEOUT 180)
 
   # Audio through the hub, measured from the signal (tests/sim/audio.py):

@@ -105,7 +105,7 @@ void fx_rx_fail(lm_files *f, frx *r, uint8_t code, const char *why)
         fx_send_simple(f, r->from, r->down ? LM_MSG_FILE_CANCEL
                                         : LM_MSG_FILE_REFUSE,
                     r->o.id, code);
-    if (r->down)
+    if (r->down && !r->replica)
         files_emit_failed(f, r->o.id, "%s: %s", lm_file_refuse_word(code),
                           why);
     if (code == LM_FILE_BAD_HASH) {
@@ -120,6 +120,7 @@ void fx_rx_fail(lm_files *f, frx *r, uint8_t code, const char *why)
 
 void fx_export(lm_files *f, const lm_file_offer *o, bool keep)
 {
+    keep |= fx_deputy_id(f) == fx_self_id(f); /* its store is the copy */
     fjob *j = fjob_new(J_EXPORT);
     if (!j)
         return;
@@ -133,9 +134,12 @@ void fx_export(lm_files *f, const lm_file_offer *o, bool keep)
 void fx_announce(lm_files *f, const lm_file_offer *o)
 {
     lm_member m;
+    uint64_t dep = fx_deputy_id(f);
     for (size_t it = 0; lm_mesh_next(f->n, &it, &m);)
         if (m.id != o->from && fx_for_member(o, m.id))
             fx_send_offer(f, m.id, o, 0);
+        else if (m.id == dep) /* its copy of the store, never shown */
+            fx_send_offer(f, m.id, o, LM_FILE_LISTED);
     if (o->from != fx_self_id(f) && fx_for_member(o, fx_self_id(f)) &&
         fx_offer_add(f->offers, &f->noffers, o))
         files_emit_offered(f, o);
@@ -165,7 +169,8 @@ void fx_on_begin(lm_files *f, fjob *j)
             return;
         }
     } else if (j->blob.complete) {
-        fx_export(f, &r->o, false);
+        if (!r->replica)
+            fx_export(f, &r->o, false);
         r->used = false;
         return;
     } else if (r->from) {
@@ -206,11 +211,13 @@ void fx_on_put(lm_files *f, fjob *j)
         fx_rx_fail(f, r, code, fx_refuse_sentence(code));
         return;
     }
-    if (r->down)
+    if (r->down && !r->replica)
         fx_progress(f, r->o.id, false, lm_xfer_bytes(&r->x), r->o.size,
                  &r->prog_us, &r->prog_bytes, now, false);
     if (j->rc == 0 && j->blob.complete) {
-        if (r->down) {
+        if (r->down && r->replica) {
+            fx_send_simple(f, r->from, LM_MSG_FILE_DONE, r->o.id, 0);
+        } else if (r->down) {
             fx_send_simple(f, r->from, LM_MSG_FILE_DONE, r->o.id, 0);
             fx_progress(f, r->o.id, false, r->o.size, r->o.size, &r->prog_us,
                      &r->prog_bytes, now, true);
@@ -299,6 +306,31 @@ static void on_upload_offer(lm_files *f, const lm_member *from,
         r->used = false;
 }
 
+/* The deputy copies every file the hub holds into its own store, as a
+ * download nobody sees, so a new hub already has what the old one held. */
+static void replicate(lm_files *f, const lm_file_offer *o)
+{
+    fx_offer_add(f->catalog, &f->ncatalog, o);
+    fblob *b = fx_blob_find(f, o->id);
+    if (!f->store_ok || (b && b->complete) || fx_rx_find(f, o->id, true))
+        return;
+    frx *r = fx_rx_new(f);
+    if (!r)
+        return; /* copied when a LIST comes again */
+    r->down = r->replica = true;
+    r->from = fx_hub_id(f);
+    r->o = *o;
+    fjob *j = fjob_new(J_BEGIN);
+    if (!j) {
+        r->used = false;
+        return;
+    }
+    memcpy(j->id, o->id, LM_FILE_ID_LEN);
+    j->offer = *o;
+    if (!fx_queue_job(f, j))
+        r->used = false;
+}
+
 static void on_offer(lm_files *f, const lm_member *from, lm_file_msg *m)
 {
     lm_file_offer *o = &m->offer;
@@ -311,11 +343,14 @@ static void on_offer(lm_files *f, const lm_member *from, lm_file_msg *m)
                         LM_FILE_UNKNOWN);
         return;
     }
-    if (from->id != fx_hub_id(f) || !fx_for_member(o, fx_self_id(f)) ||
-        o->from == fx_self_id(f))
-        return; /* only the hub offers, and only what is for us */
+    if (from->id != fx_hub_id(f))
+        return; /* only the hub offers */
     bool listed = o->flags & LM_FILE_LISTED;
     o->flags = 0;
+    if (fx_deputy_id(f) == fx_self_id(f))
+        replicate(f, o);
+    if (!fx_for_member(o, fx_self_id(f)) || o->from == fx_self_id(f))
+        return; /* only what is for us is shown */
     if (fx_offer_add(f->offers, &f->noffers, o) || !listed)
         files_emit_offered(f, o);
 }
@@ -344,7 +379,7 @@ static void on_have(lm_files *f, const lm_member *from, lm_file_msg *m)
         fx_send_simple(f, from->id, LM_MSG_FILE_REFUSE, m->id, LM_FILE_UNKNOWN);
         return;
     }
-    bool allowed = false;
+    bool allowed = from->id == fx_deputy_id(f); /* its copy */
     for (size_t i = 0; i < f->ncatalog; i++)
         allowed |= fx_same(f->catalog[i].id, m->id) &&
                    fx_for_member(&f->catalog[i], from->id);
@@ -440,9 +475,10 @@ static void on_list(lm_files *f, const lm_member *from)
 {
     if (fx_hub_id(f) != fx_self_id(f))
         return;
+    bool deputy = from->id == fx_deputy_id(f); /* it copies them all */
     for (size_t i = 0; i < f->ncatalog; i++)
-        if (fx_for_member(&f->catalog[i], from->id) &&
-            f->catalog[i].from != from->id)
+        if (deputy || (fx_for_member(&f->catalog[i], from->id) &&
+                       f->catalog[i].from != from->id))
             fx_send_offer(f, from->id, &f->catalog[i], LM_FILE_LISTED);
 }
 

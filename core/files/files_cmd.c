@@ -160,7 +160,13 @@ void files_start_get(lm_files *f, const uint8_t id[LM_FILE_ID_LEN])
                           "you (see: files)", hex);
         return;
     }
-    if (fx_rx_find(f, id, true)) {
+    frx *rr = fx_rx_find(f, id, true);
+    if (rr && rr->replica) { /* the deputy's copy: now also the person's */
+        rr->replica = false;
+        rr->prog_us = lm_mesh_now_us();
+        return;
+    }
+    if (rr) {
         lm_mesh_error(f->n, "busy", "file %.16s... is already coming", hex);
         return;
     }
@@ -283,12 +289,16 @@ static void rehome(lm_files *f, frx *r, uint64_t hub)
     lm_xfer_lost(&r->x);
     if (hub == fx_self_id(f)) {
         fblob *b = fx_blob_find(f, r->o.id);
-        if (b && b->complete) {
-            fx_export(f, &r->o, true);
+        if (r->replica || (b && b->complete)) {
+            if (!r->replica)
+                fx_export(f, &r->o, true);
             r->used = false;
         } else {
-            fx_rx_fail(f, r, LM_FILE_UNKNOWN, "this node became the hub and "
-                       "does not hold the file");
+            /* its uploader offers it here now and resumes into what this
+             * node's store already holds; saved once it is all in */
+            r->opened = false;
+            r->export_pending = true;
+            r->from = 0;
         }
         return;
     }
@@ -301,9 +311,13 @@ static void on_roles(void *svc, const lm_elect_state *old,
                      const lm_elect_state *now)
 {
     lm_files *f = svc;
+    uint64_t self = fx_self_id(f);
+    if (now->deputy == self && old->deputy != self) {
+        f->listed_hub = 0; /* asked again: the deputy copies it all */
+        ask_list(f, now->hub);
+    }
     if (old->hub == now->hub)
         return;
-    uint64_t self = fx_self_id(f);
     f->hub_changed_us = lm_mesh_now_us();
     f->listed_hub = 0;
     ask_list(f, now->hub);

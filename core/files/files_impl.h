@@ -92,6 +92,7 @@ typedef struct frx {
     bool opened;  /* the store began it */
     bool told;    /* the sender said what it holds (HAVE) */
     bool export_pending; /* the hub's own get of a file still arriving */
+    bool replica; /* the deputy's copy of the hub's store: no events, kept */
     int64_t retry_us;    /* ask the hub again then (0: not waiting) */
     uint64_t from; /* the sender: the uploader, or the hub */
     lm_file_offer o;
@@ -181,6 +182,7 @@ void fx_send_simple(lm_files *f, uint64_t to, uint8_t type, const uint8_t *id, u
 void fx_send_have(lm_files *f, uint64_t to, const uint8_t *id, const lm_chunkset *held);
 void fx_send_offer(lm_files *f, uint64_t to, const lm_file_offer *o, uint8_t flags);
 bool fx_queue_job(lm_files *f, fjob *j);
+uint64_t fx_deputy_id(lm_files *f);
 void fx_emit_done(lm_files *f, const uint8_t *id, const char *path);
 void fx_progress(lm_files *f, const uint8_t *id, bool up, uint64_t bytes, uint64_t total, int64_t *at_us, uint64_t *at_bytes, int64_t now, bool force);
 const char *fx_refuse_sentence(uint8_t code);

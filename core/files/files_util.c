@@ -22,6 +22,11 @@ uint64_t fx_self_id(lm_files *f)
     return lm_mesh_self(f->n);
 }
 
+uint64_t fx_deputy_id(lm_files *f)
+{
+    return lm_mesh_roles(f->n)->deputy;
+}
+
 uint64_t fx_hub_id(lm_files *f)
 {
     return lm_mesh_roles(f->n)->hub;

@@ -17,18 +17,22 @@ download directory in a temporary folder. Cases:
             characters, bad UTF-8, a backslash path and 300 bytes: each
             lands inside b's download directory under a name with no
             separator, no leading dot and no control character.
+  failover  four nodes (h, a, b, x): a sends --fail-mb (100) MB to the room,
+            b gets it, and h is SIGKILLed once b holds a tenth of it: the
+            upload and the download go on through the new hub (the deputy,
+            which was copying the store) and b's file hashes right.
   cap       with --cap (a second run, the hub started with --store-max
             1M) a 2 MB send gets file_failed whose reason starts with
             too_big, and nothing is offered.
 
-  files.py --binary build/lanmeet [--case room,again,direct,names,cap]
+  files.py --binary build/lanmeet [--case room,again,direct,names,cap,failover]
 
 Every wait is bounded; every process is stopped. Exit 0 on pass."""
 import argparse, hashlib, os, random, shutil, sys, tempfile
 
 from room import Node, free_port, stop, verdict, wait
 
-CASES = ("room", "again", "direct", "names", "cap")
+CASES = ("room", "again", "direct", "names", "cap", "failover")
 
 
 def start(o, tmp, names, hub_extra=()):
@@ -116,11 +120,62 @@ def send_and_get(o, fails, label, sender, path, data, getters, others, to=()):
     return sha, names
 
 
+def failover(o, tmp, src, fails):
+    import signal, time
+    nodes, ok = start(o, tmp, ["hf", "af", "bf", "xf"])
+    try:
+        if not ok:
+            fails.append("failover: the room did not form")
+            return
+        h, a, b, x = nodes
+        o.down.update({n.name: os.path.join(tmp, n.name, "down") for n in nodes})
+        size = int(o.fail_mb * 1e6)
+        block = os.urandom(1 << 20)
+        p = os.path.join(src, "failover.bin")
+        with open(p, "wb") as f:
+            for i in range(size // len(block) + 1):
+                f.write(block[:min(len(block), size - i * len(block))])
+        with open(p, "rb") as f:
+            data = f.read()
+        sha = hashlib.sha256(data).hexdigest()
+        a.send("send " + p)
+        if not wait(lambda: offered(b, sha), 30):
+            fails.append(f"failover: not offered ({failed(a)})")
+            return
+        b.send("get " + sha)
+
+        def held():
+            pr = [e.get("bytes", 0) for e in b.evs("file_progress") if e.get("id") == sha]
+            return max(pr) if pr else 0
+        wait(lambda: held() >= size // 10 or done(b, sha), 60)
+        if done(b, sha):
+            fails.append("failover: the file was all there before the kill: make --fail-mb larger")
+            return
+        deputy = b.hub_ev.get("deputy") if b.hub_ev else None
+        at = held()
+        kill = time.monotonic()
+        h.proc.send_signal(signal.SIGKILL)
+        h.killed = True
+        wait(lambda: (done(b, sha) or failed(b, sha)) and (done(a, sha) or failed(a, sha)), 120)
+        took = time.monotonic() - kill
+        who = {n.id: n.name for n in nodes}
+        print(f"failover: killed h with b at {at} of {size} bytes, deputy "
+              f"{who.get(deputy, deputy)}, new hub {who.get(b.hub(), b.hub())}, "
+              f"{took:.1f} s to the end")
+        if not done(a, sha):
+            fails.append(f"failover: the upload did not finish ({failed(a, sha)})")
+        check_landed(fails, "failover", b, sha, o.down["bf"], data)
+    finally:
+        stop(nodes)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--case", default=",".join(CASES))
     ap.add_argument("--mb", type=float, default=3.0, help="the big file, MB")
+    ap.add_argument("--fail-mb", type=float, default=100.0,
+                    help="the file of the failover case, MB")
     o = ap.parse_args()
     cases = o.case.split(",")
     fails = []
@@ -220,6 +275,10 @@ def main():
                 print(f"cap: {ev[0]['reason']}")
             if offered(hc, sha):
                 fails.append("cap: a refused file was offered")
+            stop(nodes)
+            nodes = []
+        if "failover" in cases:
+            failover(o, tmp, src, fails)
     finally:
         stop(nodes)
         shutil.rmtree(tmp, ignore_errors=True)
