@@ -112,16 +112,29 @@ static bool size_ok(const lm_image *im)
     return im->w >= LM_PATTERN_W_MIN && im->h >= LM_PATTERN_H_MIN;
 }
 
-int lm_pattern_paint(lm_image *im, uint32_t counter, uint64_t time_us)
+int lm_pattern_paint_picture(lm_image *im, uint32_t counter)
+{
+    if (!lm_image_valid(im) || !size_ok(im))
+        return LM_EINVAL;
+    paint_picture(im, counter);
+    return 0;
+}
+
+int lm_pattern_paint_stripes(lm_image *im, uint32_t counter, uint64_t time_us)
 {
     if (!lm_image_valid(im) || !size_ok(im))
         return LM_EINVAL;
     uint8_t bits[BYTES];
     pack(bits, counter, time_us);
-    paint_picture(im, counter);
     paint_stripe(im, 0, bits);
     paint_stripe(im, 1, bits);
     return 0;
+}
+
+int lm_pattern_paint(lm_image *im, uint32_t counter, uint64_t time_us)
+{
+    int rc = lm_pattern_paint_picture(im, counter);
+    return rc < 0 ? rc : lm_pattern_paint_stripes(im, counter, time_us);
 }
 
 /* The mean luma of a cell's middle half (at least one pixel each way). */
