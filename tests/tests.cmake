@@ -272,6 +272,10 @@ foreach(t image band wire pattern reasm camfmt adapt)
   lm_unit_test(test_video_${t})
   target_link_libraries(test_video_${t} PRIVATE lmvideo m)
 endforeach()
+# the service's pure pieces: the MJPEG file's index, a viewer's box
+lm_unit_test(test_video_svc ui/dev/camfile.c ui/dev/camera.c
+             ui/dev/campattern.c ui/dev/v4l2.c)
+target_link_libraries(test_video_svc PRIVATE lmvideo m)
 if(LM_FUZZ)
   # the video codec, and the band decoder on hostile JPEG bytes
   add_executable(fuzz_video tests/fuzz/fuzz_video.c)

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "dev/audiodev.h"
+#include "dev/camera.h"
 #include "crypto.h"
 #include "err.h"
 #include "mesh/mesh.h"
@@ -77,6 +78,42 @@ static int open_audio(lm_app *app, const lm_app_config *cfg, char *why,
     app->audio = lm_audio_attach(app->node, &ac, err);
     if (!app->audio) {
         snprintf(why, cap, "cannot start audio: %s", lm_strerror(*err));
+        return *err;
+    }
+    return 0;
+}
+
+/* The video service and its camera; a camera named that cannot open is
+ * an error the person must fix, no camera at all is not (said once). */
+static int open_video(lm_app *app, const lm_app_config *cfg, char *why,
+                      size_t cap, int *err)
+{
+    lm_video_config vc = {
+        .view_w = cfg->view_w,
+        .view_h = cfg->view_h,
+        .frame_events = cfg->node.test_faults,
+        .record_dir = cfg->record_dir,
+    };
+    char cam_why[256] = "";
+    if (cfg->camera && (*err = lm_camera_open(cfg->camera, &vc.camera,
+                                              cam_why, sizeof cam_why)) < 0) {
+        snprintf(why, cap, "camera: %s", cam_why);
+        return *err;
+    }
+    if (!cfg->camera && !cfg->no_camera &&
+        lm_camera_open("/dev/video0", &vc.camera, cam_why, sizeof cam_why) < 0) {
+        char msg[384];
+        snprintf(msg, sizeof msg, "no camera (%s): the node runs on, camera "
+                 "off", cam_why);
+        tell(app, "no_camera", msg);
+    }
+    if (!vc.view_w && cfg->record_dir) { /* a recording keeps full size */
+        vc.view_w = LM_VIDEO_W_MAX;
+        vc.view_h = LM_VIDEO_H_MAX;
+    }
+    app->video = lm_video_attach(app->node, &vc, err);
+    if (!app->video) {
+        snprintf(why, cap, "cannot start video: %s", lm_strerror(*err));
         return *err;
     }
     return 0;
@@ -231,6 +268,10 @@ int lm_app_open(lm_app *app, const lm_app_config *cfg, char *why, size_t cap)
         return err;
     }
     if (open_files(app, cfg, why, cap, &err) < 0) {
+        lm_app_close(app);
+        return err;
+    }
+    if (open_video(app, cfg, why, cap, &err) < 0) {
         lm_app_close(app);
         return err;
     }

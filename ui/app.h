@@ -25,6 +25,7 @@
 #include "mesh/node.h"
 #include "audio/audio.h"
 #include "files/files.h"
+#include "video/video.h"
 #include "room/chat.h"
 #include "room/room.h"
 
@@ -44,6 +45,12 @@ typedef struct lm_app_config {
     /* files: NULL for the XDG defaults (app.c) */
     const char *store_dir, *download_dir;
     uint64_t store_max; /* bytes; 0: the store's default */
+    /* video: a camera as ui/dev/camera.h names it (NULL: /dev/video0 if
+     * it opens, else none, said once as a no_camera error) */
+    const char *camera;
+    bool no_camera;             /* --no-camera: none, silently */
+    uint16_t view_w, view_h;    /* 0: the video service's default */
+    const char *record_dir;     /* --record DIR, or NULL */
 } lm_app_config;
 
 typedef struct lm_app {
@@ -52,6 +59,7 @@ typedef struct lm_app {
     lm_chat *chat;
     lm_audio *audio; /* NULL with no_audio */
     lm_files *files;
+    lm_video *video;
     lm_discovery *disc[2]; /* the --peer list, Avahi; NULL when not open */
     lm_disc_callbacks cb;
     char *why; /* while the --peer list opens: where its warning goes */

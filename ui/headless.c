@@ -23,6 +23,7 @@
 #include "files_json.h"
 #include "json.h"
 #include "text.h"
+#include "video_json.h"
 
 #define LINE_MAX_BYTES (LM_TEXT_MAX + 512) /* a command word, names, text */
 
@@ -44,6 +45,9 @@ static const char *type_name(lm_event_type t)
     case LM_EV_FILE_PROGRESS:
     case LM_EV_FILE_DONE:
     case LM_EV_FILE_FAILED: return lm_files_event_name(t);
+    case LM_EV_VIDEO:
+    case LM_EV_VIDEO_FRAME:
+    case LM_EV_VIDEO_STATS: return lm_video_event_name(t);
     }
     return "unknown";
 }
@@ -181,6 +185,11 @@ char *lm_headless_event_json(const lm_event *ev)
     case LM_EV_FILE_FAILED:
         lm_files_event_json(&j, ev);
         break;
+    case LM_EV_VIDEO:
+    case LM_EV_VIDEO_FRAME:
+    case LM_EV_VIDEO_STATS:
+        lm_video_event_json(&j, ev);
+        break;
     }
     lm_json_int(&j, "t", ev->t_ms);
     lm_json_close(&j, '}');
@@ -290,6 +299,11 @@ static void print_text(const lm_event *ev)
     case LM_EV_FILE_FAILED:
         lm_files_event_text(ev);
         break;
+    case LM_EV_VIDEO:
+    case LM_EV_VIDEO_FRAME:
+    case LM_EV_VIDEO_STATS:
+        lm_video_event_text(ev);
+        break;
     }
 }
 
@@ -333,7 +347,11 @@ static int run_line(lm_app *app, char *line, bool json, bool test_faults)
     case LM_UC_SAY: rc = lm_chat_say(app->chat, c.text); break;
     case LM_UC_DM: rc = lm_chat_dm(app->chat, c.to, c.nto, c.text); break;
     case LM_UC_WHO: rc = lm_node_who(app->node); break;
-    case LM_UC_STATS: rc = lm_node_stats(app->node); break;
+    case LM_UC_STATS:
+        rc = lm_node_stats(app->node);
+        if (rc == 0 && app->video) /* a lost answer is only figures */
+            (void)lm_video_stats(app->video);
+        break;
     case LM_UC_MUTE:
     case LM_UC_UNMUTE:
     case LM_UC_PTT:

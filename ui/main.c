@@ -13,6 +13,8 @@
 
 #include "app.h"
 #include "dev/audiodev.h"
+#include "dev/camera.h"
+#include "video/video_wire.h"
 #include "err.h"
 #include "headless.h"
 
@@ -73,6 +75,16 @@ static void usage(FILE *f)
 "                         or with K, M, G, T (default 4G)\n"
 "      --download-dir DIR where downloads are saved (default\n"
 "                         $XDG_DOWNLOAD_DIR or ~/Downloads)\n"
+"      --camera SPEC      the camera: /dev/videoN (V4L2) or pattern (a test\n"
+"                         pattern with a frame counter and capture time)\n"
+"                         Default: /dev/video0 if it opens, else none\n"
+"      --camera-file F.mjpeg  play F (concatenated JPEGs, looped, 30 fps;\n"
+"                         F.mjpeg@FPS for another rate) as the camera\n"
+"      --no-camera        send no video (still watch the others)\n"
+"      --view-size WxH    the size this node shows each camera at (default\n"
+"                         320x180, a tile of a grid of 9; full with --record)\n"
+"      --record DIR       save each peer's video in DIR: ID.mjpeg and\n"
+"                         ID.index (frame, receive time, offset, length)\n"
 "      --test-faults      accept the test_* commands (for the test harness)\n"
 "      --test-room-cap N  with --test-faults: a room holds N nodes, not 64\n"
 "      --test-event-cap N with --test-faults: N events queue for this front\n"
@@ -113,6 +125,14 @@ static void usage(FILE *f)
 "  muted        id, muted\n"
 "  audio        frame_us, mic, speaker, start_us (CLOCK_MONOTONIC of the\n"
 "               first frame: the devices are running)\n"
+"  video        id, on, w, h, fps (a camera started or stopped)\n"
+"  frame        with --test-faults, per frame shown: id, read, n,\n"
+"               capture_us (the pattern's, read from the pixels), shown_us,\n"
+"               w, h, healed (droppable)\n"
+"  video_stats  after stats: camera, w, h, frames, bad_frames, dropped,\n"
+"               peers: [{id, rx_fps, rx_kbps, loss_permille, late, healed,\n"
+"               decode_us, delay_us, rx_w, rx_h, tx, tx_w, tx_h, tx_fps,\n"
+"               tx_quality, tx_kbps, tx_downs, tx_ups}]\n"
 "  file_offered id (the sha256), name, size, from, from_name, sha256\n"
 "  file_progress id, bytes, total, rate (bytes/s), dir (up or down), at\n"
 "               most 4 a second per transfer (droppable)\n"
@@ -164,7 +184,8 @@ int main(int argc, char **argv)
            O_TEST_EVENT_CAP, O_VERBOSE, O_MIC_FILE, O_MIC_SYNTH,
            O_SPEAKER_FILE, O_AUDIO_FRAME, O_PTT, O_NO_AUDIO,
            O_STORE_DIR, O_STORE_MAX, O_DOWNLOAD_DIR,
-           O_AEC, O_MIC, O_SPEAKER, O_LIST_DEVICES };
+           O_AEC, O_MIC, O_SPEAKER, O_LIST_DEVICES,
+           O_CAMERA, O_CAMERA_FILE, O_NO_CAMERA, O_VIEW_SIZE, O_RECORD };
     static const struct option opts[] = {
         {"name", required_argument, NULL, 'n'},
         {"room", required_argument, NULL, 'r'},
@@ -194,6 +215,11 @@ int main(int argc, char **argv)
         {"store-dir", required_argument, NULL, O_STORE_DIR},
         {"store-max", required_argument, NULL, O_STORE_MAX},
         {"download-dir", required_argument, NULL, O_DOWNLOAD_DIR},
+        {"camera", required_argument, NULL, O_CAMERA},
+        {"camera-file", required_argument, NULL, O_CAMERA_FILE},
+        {"no-camera", no_argument, NULL, O_NO_CAMERA},
+        {"view-size", required_argument, NULL, O_VIEW_SIZE},
+        {"record", required_argument, NULL, O_RECORD},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {0, 0, 0, 0},
@@ -202,6 +228,7 @@ int main(int argc, char **argv)
     default_name(name, sizeof name);
     char peers[MAX_PEER_LIST] = "";
     char mic[4096 + 8], speaker[4096 + 8]; /* "file:" and a path */
+    char camera[4096 + 8];
     lm_app_config cfg = {.node = {.name = name, .room = "main",
                                   .port = LM_DEFAULT_PORT},
                          .mdns = true};
@@ -285,7 +312,30 @@ int main(int argc, char **argv)
                      strcmp(optarg, "none") == 0 ? "" : "dev:", optarg);
             cfg.speaker = speaker;
             break;
-        case O_LIST_DEVICES: return lm_audiodev_list(stdout) < 0 ? 1 : 0;
+        case O_LIST_DEVICES: {
+            int bad = lm_audiodev_list(stdout) < 0;
+            return lm_camera_list(stdout) < 0 || bad ? 1 : 0;
+        }
+        case O_CAMERA: cfg.camera = optarg; break;
+        case O_CAMERA_FILE:
+            snprintf(camera, sizeof camera, "file:%s", optarg);
+            cfg.camera = camera;
+            break;
+        case O_NO_CAMERA: cfg.no_camera = true; break;
+        case O_VIEW_SIZE: {
+            unsigned w, h;
+            char end;
+            if (sscanf(optarg, "%5ux%5u%c", &w, &h, &end) != 2 ||
+                !lm_video_size_ok(w, h)) {
+                fprintf(stderr, "lanmeet: --view-size takes WxH, even, "
+                        "16x16 to 1920x1080\n");
+                return 2;
+            }
+            cfg.view_w = (uint16_t)w;
+            cfg.view_h = (uint16_t)h;
+            break;
+        }
+        case O_RECORD: cfg.record_dir = optarg; break;
         case O_SPEAKER_FILE:
             snprintf(speaker, sizeof speaker, "file:%s", optarg);
             cfg.speaker = speaker;

@@ -62,6 +62,10 @@ typedef enum lm_event_type {
     LM_EV_FILE_PROGRESS,
     LM_EV_FILE_DONE,
     LM_EV_FILE_FAILED,
+    /* the video service's (core/video/video.h) */
+    LM_EV_VIDEO,
+    LM_EV_VIDEO_FRAME,
+    LM_EV_VIDEO_STATS,
 } lm_event_type;
 
 /* Every event starts with this header; the payload that follows depends on
