@@ -147,6 +147,19 @@ if(PYTHON3)
                    --binary $<TARGET_FILE:lanmeet> --ptt)
   set_tests_properties(sim_audio_ptt PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
 
+  # Video between three nodes, measured from the painted stripe
+  # (tests/sim/video.py): delay p50 <= 8 ms and >= 29 fps per stream, and
+  # >= 25 fps of updated pictures with 10 % of packets dropped.
+  add_test(NAME sim_video
+           COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/video.py
+                   --binary $<TARGET_FILE:lanmeet> --nodes 3 --seconds 6)
+  set_tests_properties(sim_video PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
+  add_test(NAME sim_video_loss
+           COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/video.py
+                   --binary $<TARGET_FILE:lanmeet> --nodes 3 --seconds 5
+                   --loss 0.1)
+  set_tests_properties(sim_video_loss PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
+
   # A capture of a chat session holds none of its words (needs tcpdump).
   add_test(NAME capture_no_plaintext
            COMMAND ${CMAKE_SOURCE_DIR}/tests/capture_test.sh $<TARGET_FILE:lanmeet>)

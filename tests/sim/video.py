@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Video between N nodes on loopback, measured from the pixels.
+
+Every node sends the test pattern (--camera pattern: each frame painted
+with its counter and its CLOCK_MONOTONIC capture time) and watches every
+other at tile size (320x180). With --test-faults a node says, for every
+frame it decodes, what it read back from the picture's stripe (a `frame`
+event: n, capture_us) and when it had decoded it (shown_us, the same
+clock: all nodes run on this machine). From those alone, per stream
+(sender -> viewer) over --seconds after a warm-up:
+
+  delay     shown_us - capture_us of each frame read: p50, p99
+  fps       distinct frame counters read, per second: the pictures that
+            changed on the viewer's screen
+  missing   counters never read between the first and the last (frames
+            lost or shown unreadable)
+
+With --loss F every node drops F of the packets it receives (test_drop):
+lost bands are healed from the frame before, so a frame still shows
+(its counter read from one of the two stripes). The bar is then --fps-min
+of updated pictures (25 by default with loss, 29 without); the delay is
+reported, not checked, unless --p50-max is given.
+
+At the end each node's `stats` answer gives the kbit/s it receives and
+sends (video_stats): their sum is the video traffic on the "LAN", and
+/proc/PID/stat gives each node's CPU over the measured window.
+
+  video.py --binary build/lanmeet [--nodes 3] [--seconds 8] [--loss 0.1]
+           [--p50-max 8] [--fps-min 29]
+
+Loopback only; every wait is bounded; every process is stopped. Exit 0
+on pass, 1 on failure."""
+import argparse, json, os, sys, time
+
+from room import Node, free_port, stop, verdict, wait
+
+WARMUP_S = 2.0
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    if not xs:
+        return float("nan")
+    return xs[min(len(xs) - 1, int(p / 100.0 * len(xs)))]
+
+
+def streams(nodes, t0_us, t1_us):
+    """Per (sender name, viewer name): the frames read in the window."""
+    by_id = {n.id: n.name for n in nodes}
+    out = {}
+    for v in nodes:
+        for e in v.evs("frame"):
+            if not e.get("read") or not (t0_us <= e["shown_us"] < t1_us):
+                continue
+            key = (by_id.get(e["id"], e["id"]), v.name)
+            out.setdefault(key, []).append(e)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--nodes", type=int, default=3)
+    ap.add_argument("--seconds", type=float, default=8)
+    ap.add_argument("--loss", type=float, default=0.0)
+    ap.add_argument("--p50-max", type=float,
+                    help="ms; default 8 without loss, not checked with it")
+    ap.add_argument("--fps-min", type=float,
+                    help="per stream; default 29, 25 with --loss")
+    o = ap.parse_args()
+    p50_max = o.p50_max if o.p50_max is not None else (None if o.loss else 8.0)
+    fps_min = o.fps_min if o.fps_min is not None else (25.0 if o.loss else 29.0)
+    ports = [free_port() for _ in range(o.nodes)]
+    nodes, fails = [], []
+    try:
+        for i, p in enumerate(ports):
+            nodes.append(Node(o.binary, f"v{i}", p, [q for q in ports if q != p],
+                              room="video",
+                              extra=["--no-audio", "--camera", "pattern", "--test-faults"]))
+        k = o.nodes - 1
+        ids = lambda: {n.id for n in nodes}  # noqa: E731
+        if not wait(lambda: all(len(n.linked()) >= k for n in nodes), 15):
+            fails.append("the room did not form")
+            return verdict(fails)
+        # every node told of every camera (and its own)
+        if not wait(lambda: all({e.get("id") for e in n.evs("video") if e.get("on")} >= ids()
+                                for n in nodes), 10):
+            fails.append("not every node was told of every camera (video events)")
+        if o.loss:
+            for n in nodes:
+                n.send(f"test_drop {o.loss}")
+        time.sleep(WARMUP_S)
+        t0 = time.monotonic()
+        c0 = [n.cpu_ticks() for n in nodes]
+        time.sleep(o.seconds)
+        t1 = time.monotonic()
+        c1 = [n.cpu_ticks() for n in nodes]
+        for n in nodes:
+            n.send("stats")
+        wait(lambda: all(n.evs("video_stats") for n in nodes), 5)
+
+        span = t1 - t0
+        got = streams(nodes, int(t0 * 1e6), int(t1 * 1e6))
+        all_delays, worst_fps = [], None
+        print(f"{o.nodes} nodes, {span:.1f} s measured, loss {o.loss:g}")
+        print("stream            frames   fps  missing  delay p50   p99 ms")
+        for s in nodes:
+            for v in nodes:
+                if s is v:
+                    continue
+                evs = got.get((s.name, v.name), [])
+                counters = sorted({e["n"] for e in evs})
+                fps = len(counters) / span
+                missing = (counters[-1] - counters[0] + 1 - len(counters)) if counters else 0
+                delays = [(e["shown_us"] - e["capture_us"]) / 1000.0 for e in evs]
+                all_delays += delays
+                p50, p99 = pct(delays, 50), pct(delays, 99)
+                print(f"{s.name:>4} -> {v.name:<6}  {len(evs):6d} {fps:5.1f} {missing:8d}"
+                      f"  {p50:9.2f} {p99:6.2f}")
+                worst_fps = fps if worst_fps is None else min(worst_fps, fps)
+                if fps < fps_min:
+                    fails.append(f"{s.name} -> {v.name}: {fps:.1f} fps, under {fps_min:g}")
+                if p50_max is not None and not p50 <= p50_max:
+                    fails.append(f"{s.name} -> {v.name}: delay p50 {p50:.2f} ms, over {p50_max:g}")
+        print(f"all streams: delay p50 {pct(all_delays, 50):.2f} ms, p99 "
+              f"{pct(all_delays, 99):.2f} ms; lowest fps {worst_fps or 0:.1f}")
+        rx = tx = 0
+        for i, n in enumerate(nodes):
+            st = n.evs("video_stats")
+            cpu = (c1[i] - c0[i]) / CLK_TCK / span * 100
+            if not st:
+                fails.append(f"{n.name}: no video_stats answer")
+                continue
+            peers = st[-1].get("peers", [])
+            nrx = sum(p.get("rx_kbps", 0) for p in peers)
+            ntx = sum(p.get("tx_kbps", 0) for p in peers)
+            rx, tx = rx + nrx, tx + ntx
+            sizes = sorted({f"{p.get('tx_w')}x{p.get('tx_h')} q{p.get('tx_quality')}"
+                            for p in peers})
+            print(f"{n.name}: cpu {cpu:5.1f} % of one core, receives {nrx / 1000:.2f} Mbit/s, "
+                  f"sends {ntx / 1000:.2f} Mbit/s ({', '.join(sizes)})")
+        print(f"video on the LAN (sum of what the nodes send): {tx / 1000:.1f} Mbit/s; "
+              f"received: {rx / 1000:.1f} Mbit/s")
+        for n in nodes:
+            if n.contract:
+                fails.append(f"{n.name}: event contract: {n.contract[:3]}")
+            crashed = n.proc.poll()
+            if crashed is not None:
+                fails.append(f"{n.name} exited ({crashed}): {n.stderr_tail()}")
+        return verdict(fails)
+    finally:
+        stop(nodes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
