@@ -2,7 +2,7 @@
  * (video_json.h). Field names are the contract of DESIGN.md section 8:
  * video {id, on, w, h, fps}; frame {id, n, capture_us, shown_us, w, h,
  * healed, read}; video_stats {camera, w, h, frames, bad_frames, dropped,
- * peers: [{id, rx_fps, rx_kbps, loss_permille, late, healed, decode_us,
+ * peers: [{id, rx_fps, rx_kbps, loss_permille, late, healed, stale, decode_us,
  * delay_us, rx_w, rx_h, tx, tx_w, tx_h, tx_fps, tx_quality, tx_kbps,
  * tx_downs, tx_ups}]}. Rates are whole numbers (fps and kbit/s rounded). */
 #include "video_json.h"
@@ -43,6 +43,7 @@ static void peer_json(lm_json *j, const lm_video_peer_stats *p)
     lm_json_uint(j, "loss_permille", p->loss_pm);
     lm_json_uint(j, "late", p->late);
     lm_json_uint(j, "healed", p->healed);
+    lm_json_uint(j, "stale", p->stale);
     lm_json_uint(j, "decode_us", p->decode_us);
     lm_json_uint(j, "delay_us", p->delay_us);
     lm_json_uint(j, "rx_w", p->rx_w);

@@ -290,6 +290,7 @@ static void on_receive(void *svc, const lm_member *from, const uint8_t *data,
     switch (m->type) {
     case LM_MSG_VIDEO_BAND:
         v->rx_bytes[s] += len;
+        atomic_store(&v->newest[s], m->u.band.frame);
         it->kind = RX_BAND;
         it->slot = (uint8_t)s;
         it->arrival_us = lm_mesh_now_us();
@@ -501,6 +502,7 @@ static void run_stats(void *svc, void *arg)
         p->loss_pm = sn->loss_pm;
         p->late = sn->late;
         p->healed = sn->healed;
+        p->stale = sn->stale;
         p->decode_us = sn->decode_us;
         p->delay_us = sn->delay_us;
         p->rx_w = sn->w;

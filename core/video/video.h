@@ -84,6 +84,8 @@ typedef struct lm_video_peer_stats {
     unsigned loss_pm;    /* bands lost, per mille */
     uint64_t late;       /* bands dropped as late, in all */
     uint64_t healed;     /* bands shown from the frame before, in all */
+    uint64_t stale;      /* bands not decoded because a newer frame had
+                            come (this node fell behind), in all */
     uint32_t decode_us;  /* mean decode time of one frame */
     uint32_t delay_us;   /* mean capture-to-decoded (the sender's clock:
                             meaningful on one machine only) */

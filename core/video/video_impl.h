@@ -87,7 +87,7 @@ typedef struct out_item {
 typedef struct rx_snap {
     double fps, kbps;
     unsigned loss_pm;
-    uint64_t late, healed;
+    uint64_t late, healed, stale;
     uint32_t decode_us, delay_us;
     uint16_t w, h;
 } rx_snap;
@@ -125,6 +125,7 @@ typedef struct stream {
     int64_t delay_sum;
     lm_reasm_stats mark; /* reasm's counts at the period's start */
     void *rec;           /* the recording, or NULL (video_rec.c) */
+    uint64_t stale;      /* bands skipped: a newer frame had come */
 } stream;
 
 struct lm_video {
@@ -161,6 +162,9 @@ struct lm_video {
     pthread_t cap_thread, dec_thread;
     bool cap_started, dec_started;
     atomic_bool stop;
+    /* the frame of the last band the net thread took from each sender:
+     * the decode thread skips bands of older frames it is behind on */
+    atomic_uint_least32_t newest[SLOTS];
     atomic_ulong frames, bad_frames, tx_dropped;
 
     /* decode thread */

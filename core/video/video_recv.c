@@ -88,6 +88,14 @@ static void on_band(lm_video *v, unsigned slot, const rx_item *it)
     if (!s->live)
         return;
     const lm_video_band_msg *b = &it->band;
+    /* newest frame wins here too: a band of a frame older than one that
+     * has already come is not worth its decode when this thread is
+     * behind (a restart's numbers are far off, and not skipped) */
+    int32_t behind = (int32_t)(atomic_load(&v->newest[slot]) - b->frame);
+    if (behind > 0 && behind < LM_REASM_RESTART) {
+        s->stale++;
+        return;
+    }
     lm_reasm_band rb = {.frame = b->frame, .w = b->w, .h = b->h,
                         .index = b->index, .count = b->count};
     lm_reasm_out o;
@@ -153,6 +161,7 @@ static void report(lm_video *v, unsigned slot, stream *s, int64_t now)
         .loss_pm = expected ? (unsigned)(lost * 1000 / expected) : 0,
         .late = st->late,
         .healed = st->healed,
+        .stale = s->stale,
         .decode_us = m.u.report.decode_us,
         .delay_us = s->delay_n ? (uint32_t)(s->delay_sum / s->delay_n) : 0,
         .w = (uint16_t)s->canvas.w,
