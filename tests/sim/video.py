@@ -21,6 +21,11 @@ lost bands are healed from the frame before, so a frame still shows
 of updated pictures (25 by default with loss, 29 without); the delay is
 reported, not checked, unless --p50-max is given.
 
+With --record-psnr CLIP: node A plays CLIP as its camera and node B
+records it at full size (--record); each recorded frame is compared with
+the clip's frame of the same number by ffmpeg's psnr filter (--psnr-min,
+35 dB).
+
 At the end each node's `stats` answer gives the kbit/s it receives and
 sends (video_stats): their sum is the video traffic on the "LAN", and
 /proc/PID/stat gives each node's CPU over the measured window.
@@ -30,7 +35,7 @@ sends (video_stats): their sum is the video traffic on the "LAN", and
 
 Loopback only; every wait is bounded; every process is stopped. Exit 0
 on pass, 1 on failure."""
-import argparse, json, os, sys, time
+import argparse, os, re, shutil, subprocess, sys, tempfile, time
 
 from room import Node, free_port, stop, verdict, wait
 
@@ -58,6 +63,84 @@ def streams(nodes, t0_us, t1_us):
     return out
 
 
+def split_jpegs(data):
+    """The JPEGs of an MJPEG clip, split at each SOI that starts a frame
+    (enough for a clip we made or chose; the node's own reader walks the
+    markers, ui/dev/camfile.c)."""
+    starts = []
+    i = data.find(b"\xff\xd8\xff")
+    while i >= 0:
+        starts.append(i)
+        i = data.find(b"\xff\xd8\xff", i + 3)
+    return [data[a:b] for a, b in zip(starts, starts[1:] + [len(data)])]
+
+
+def record_psnr(o):
+    """A plays --record-psnr CLIP as its camera; B records it at full size
+    (--record). Each recorded frame is set against the clip's frame of the
+    same number (the file source loops: frame n is clip[n % len]) with
+    ffmpeg's psnr filter: the PSNR is printed and checked (--psnr-min)."""
+    if not shutil.which("ffmpeg"):
+        print("SKIP: no ffmpeg")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="lanmeet-video-")
+    rec = os.path.join(tmp, "rec")
+    os.makedirs(rec)
+    if o.record_psnr == "gen":  # a clip of ffmpeg's own test source, 3 s
+        o.record_psnr = os.path.join(tmp, "clip.mjpeg")
+        subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i",
+                        "testsrc2=size=640x360:rate=30", "-t", "3", "-pix_fmt", "yuvj420p",
+                        "-q:v", "3", "-f", "mjpeg", o.record_psnr], check=True, timeout=60)
+    pa, pb = free_port(), free_port()
+    nodes, fails = [], []
+    try:
+        a = Node(o.binary, "a", pa, [pb], room="video",
+                 extra=["--no-audio", "--camera-file", o.record_psnr])
+        b = Node(o.binary, "b", pb, [pa], room="video",
+                 extra=["--no-audio", "--no-camera", "--record", rec])
+        nodes += [a, b]
+        if not wait(lambda: a.linked() and b.linked(), 15):
+            fails.append("the two nodes did not link")
+            return verdict(fails)
+        time.sleep(o.seconds)
+        stop(nodes)
+        nodes = []
+        base = os.path.join(rec, a.id)
+        with open(base + ".index") as f:
+            rows = [list(map(int, line.split())) for line in f if line.strip()]
+        with open(base + ".mjpeg", "rb") as f:
+            got = f.read()
+        with open(o.record_psnr, "rb") as f:
+            clip = split_jpegs(f.read())
+        if not rows or not clip:
+            fails.append(f"nothing recorded ({len(rows)} frames) or no clip frames")
+            return verdict(fails)
+        # the recording's frames, and the clip's frames of the same numbers
+        ours, theirs = os.path.join(tmp, "ours.mjpeg"), os.path.join(tmp, "theirs.mjpeg")
+        with open(ours, "wb") as fo, open(theirs, "wb") as ft:
+            for n, _, off, ln in rows:
+                fo.write(got[off:off + ln])
+                ft.write(clip[n % len(clip)])
+        r = subprocess.run(["ffmpeg", "-nostdin", "-hide_banner", "-f", "mjpeg", "-i", ours,
+                            "-f", "mjpeg", "-i", theirs, "-lavfi", "psnr", "-f", "null", "-"],
+                           capture_output=True, text=True, timeout=120)
+        m = re.search(r"PSNR y:([0-9.inf]+) u:([0-9.inf]+) v:([0-9.inf]+) average:([0-9.inf]+)",
+                      r.stderr)
+        if not m:
+            fails.append(f"ffmpeg gave no PSNR: {r.stderr[-300:]}")
+            return verdict(fails)
+        y, u, v, avg = (float(x) for x in m.groups())
+        gaps = sum(1 for p, q in zip(rows, rows[1:]) if q[0] != p[0] + 1)
+        print(f"recorded {len(rows)} frames over {o.seconds:g} s ({gaps} gaps in numbers), "
+              f"PSNR against the clip: y {y:.2f} u {u:.2f} v {v:.2f} average {avg:.2f} dB")
+        if not avg >= o.psnr_min:
+            fails.append(f"PSNR {avg:.2f} dB, under {o.psnr_min:g}")
+        return verdict(fails)
+    finally:
+        stop(nodes)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -68,7 +151,14 @@ def main():
                     help="ms; default 8 without loss, not checked with it")
     ap.add_argument("--fps-min", type=float,
                     help="per stream; default 29, 25 with --loss")
+    ap.add_argument("--record-psnr", metavar="CLIP",
+                    help="instead: play CLIP (MJPEG; 'gen': one ffmpeg makes) as A's "
+                    "camera, record it at B, and check the recording's PSNR "
+                    "against the clip (needs ffmpeg; exit 77 without)")
+    ap.add_argument("--psnr-min", type=float, default=35.0)
     o = ap.parse_args()
+    if o.record_psnr:
+        return record_psnr(o)
     p50_max = o.p50_max if o.p50_max is not None else (None if o.loss else 8.0)
     fps_min = o.fps_min if o.fps_min is not None else (25.0 if o.loss else 29.0)
     ports = [free_port() for _ in range(o.nodes)]
