@@ -33,7 +33,6 @@
                               at 100 Mbit/s), so what has not come by then
                               is lost; at 20 ms, 10 % loss took the delay
                               p50 from 2 to 21 ms (tests/sim/video.py) */
-#define QUALITY_FULL 75    /* adapt.h's quality_max */
 
 /* One size the capture thread encodes each frame. */
 typedef struct vsize {
@@ -95,6 +94,7 @@ typedef struct rx_snap {
 /* The net thread's view of one peer as a viewer of our camera. */
 typedef struct viewer {
     bool asked;        /* it sent an ASK with a size */
+    bool tile;         /* ... of a tile: a lower quality cap (video.c) */
     lm_adapt ad;
     vsize enc;         /* what it gets now: one of the sizes encoded */
     uint8_t fps;
