@@ -63,6 +63,35 @@ def streams(nodes, t0_us, t1_us):
     return out
 
 
+def full(peers, first):
+    """Every viewer gets what it got before the loss (quality, size, rate)."""
+    return all((p.get("tx_quality"), p.get("tx_w"), p.get("tx_fps")) ==
+               first.get(p.get("id"), (None,)) for p in peers)
+
+
+def recovery(nodes, limit):
+    """test_drop 0 everywhere, then `stats` once a second until every
+    sender sends every viewer what it sent at the start (adaptation came
+    back up): the seconds that took, or None past limit."""
+    firsts = []
+    for n in nodes:
+        st = [e for e in n.evs("video_stats")]
+        firsts.append({p["id"]: (p.get("tx_quality"), p.get("tx_w"), p.get("tx_fps"))
+                       for p in (st[0].get("peers", []) if st else [])})
+    for n in nodes:
+        n.send("test_drop 0")
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        time.sleep(1.0)
+        counts = [len(n.evs("video_stats")) for n in nodes]
+        for n in nodes:
+            n.send("stats")
+        wait(lambda: all(len(n.evs("video_stats")) > c for n, c in zip(nodes, counts)), 3)
+        if all(full(n.evs("video_stats")[-1].get("peers", []), f) for n, f in zip(nodes, firsts)):
+            return time.monotonic() - t0
+    return None
+
+
 def split_jpegs(data):
     """The JPEGs of an MJPEG clip, split at each SOI that starts a frame
     (enough for a clip we made or chose; the node's own reader walks the
@@ -151,6 +180,8 @@ def main():
                     help="ms; default 8 without loss, not checked with it")
     ap.add_argument("--fps-min", type=float,
                     help="per stream; default 29, 25 with --loss")
+    ap.add_argument("--recover-max", type=float, default=10.0,
+                    help="with --loss: seconds for adaptation to come back up")
     ap.add_argument("--record-psnr", metavar="CLIP",
                     help="instead: play CLIP (MJPEG; 'gen': one ffmpeg makes) as A's "
                     "camera, record it at B, and check the recording's PSNR "
@@ -178,6 +209,10 @@ def main():
                                 for n in nodes), 10):
             fails.append("not every node was told of every camera (video events)")
         if o.loss:
+            time.sleep(WARMUP_S)  # what each viewer gets with no loss
+            for n in nodes:
+                n.send("stats")
+            wait(lambda: all(n.evs("video_stats") for n in nodes), 5)
             for n in nodes:
                 n.send(f"test_drop {o.loss}")
         time.sleep(WARMUP_S)
@@ -232,6 +267,13 @@ def main():
                   f"sends {ntx / 1000:.2f} Mbit/s ({', '.join(sizes)})")
         print(f"video on the LAN (sum of what the nodes send): {tx / 1000:.1f} Mbit/s; "
               f"received: {rx / 1000:.1f} Mbit/s")
+        if o.loss:
+            rec = recovery(nodes, o.recover_max)
+            if rec is None:
+                fails.append(f"quality not back within {o.recover_max:g} s of the loss stopping")
+            else:
+                print(f"after the loss stopped, every sender was back at its full quality, "
+                      f"size and rate for every viewer in {rec:.1f} s")
         for n in nodes:
             if n.contract:
                 fails.append(f"{n.name}: event contract: {n.contract[:3]}")
