@@ -91,6 +91,7 @@ static int open_video(lm_app *app, const lm_app_config *cfg, char *why,
     lm_video_config vc = {
         .view_w = cfg->view_w,
         .view_h = cfg->view_h,
+        .no_view = cfg->no_view,
         .frame_events = cfg->node.test_faults,
         .record_dir = cfg->record_dir,
     };

@@ -50,6 +50,7 @@ typedef struct lm_app_config {
     const char *camera;
     bool no_camera;             /* --no-camera: none, silently */
     uint16_t view_w, view_h;    /* 0: the video service's default */
+    bool no_view;               /* --view-size none: watch nobody */
     const char *record_dir;     /* --record DIR, or NULL */
 } lm_app_config;
 

@@ -82,7 +82,8 @@ static void usage(FILE *f)
 "                         F.mjpeg@FPS for another rate) as the camera\n"
 "      --no-camera        send no video (still watch the others)\n"
 "      --view-size WxH    the size this node shows each camera at (default\n"
-"                         320x180, a tile of a grid of 9; full with --record)\n"
+"                         320x180, a tile of a grid of 9; full with --record);\n"
+"                         none: watch nobody\n"
 "      --record DIR       save each peer's video in DIR: ID.mjpeg and\n"
 "                         ID.index (frame, receive time, offset, length)\n"
 "      --test-faults      accept the test_* commands (for the test harness)\n"
@@ -325,6 +326,10 @@ int main(int argc, char **argv)
         case O_VIEW_SIZE: {
             unsigned w, h;
             char end;
+            if (strcmp(optarg, "none") == 0) {
+                cfg.no_view = true;
+                break;
+            }
             if (sscanf(optarg, "%5ux%5u%c", &w, &h, &end) != 2 ||
                 !lm_video_size_ok(w, h)) {
                 fprintf(stderr, "lanmeet: --view-size takes WxH, even, "

@@ -56,10 +56,12 @@ static void send_msg(lm_video *v, uint64_t to, const lm_video_msg *m,
 
 static void send_ask(lm_video *v, uint64_t to)
 {
-    lm_video_msg m = {.type = LM_MSG_VIDEO_ASK};
-    m.u.ask.w = v->view_w;
-    m.u.ask.h = v->view_h;
-    m.u.ask.fps = v->view_fps;
+    lm_video_msg m = {.type = LM_MSG_VIDEO_ASK}; /* all 0: send me none */
+    if (!v->cfg.no_view) {
+        m.u.ask.w = v->view_w;
+        m.u.ask.h = v->view_h;
+        m.u.ask.fps = v->view_fps;
+    }
     send_msg(v, to, &m, 0);
 }
 

@@ -39,6 +39,7 @@ typedef struct lm_video_config {
      * a size larger than a sender's camera gets the camera's own) */
     uint16_t view_w, view_h;
     uint8_t view_fps; /* 0: LM_VIDEO_VIEW_FPS */
+    bool no_view;     /* watch nobody: every sender is asked for nothing */
     /* a droppable `frame` event per frame shown, with the pattern's
      * counter and capture time read from its pixels (the harness) */
     bool frame_events;

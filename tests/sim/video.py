@@ -21,6 +21,10 @@ lost bands are healed from the frame before, so a frame still shows
 of updated pictures (25 by default with loss, 29 without); the delay is
 reported, not checked, unless --p50-max is given.
 
+With --probe: --nodes senders watch nobody (--view-size none) and one
+more node, with no camera, watches them all at tile size: its CPU from
+/proc/PID/stat over --seconds (--cpu-max) and its per-stream figures.
+
 With --record-psnr CLIP: node A plays CLIP as its camera and node B
 records it at full size (--record); each recorded frame is compared with
 the clip's frame of the same number by ffmpeg's psnr filter (--psnr-min,
@@ -90,6 +94,49 @@ def recovery(nodes, limit):
         if all(full(n.evs("video_stats")[-1].get("peers", []), f) for n, f in zip(nodes, firsts)):
             return time.monotonic() - t0
     return None
+
+
+def probe(o):
+    """One node's cost of watching: --nodes senders (the pattern, watching
+    nobody: --view-size none) and one viewer with no camera and no frame
+    events, at tile size. Its CPU over --seconds from /proc/PID/stat, and
+    its own figures per stream (video_stats: fps, kbit/s, decode)."""
+    ports = [free_port() for _ in range(o.nodes + 1)]
+    nodes, fails = [], []
+    try:
+        for i, p in enumerate(ports[:-1]):
+            nodes.append(Node(o.binary, f"s{i}", p, [q for q in ports if q != p],
+                              room="video",
+                              extra=["--no-audio", "--camera", "pattern", "--view-size", "none"]))
+        viewer = Node(o.binary, "viewer", ports[-1], ports[:-1], room="video",
+                      extra=["--no-audio", "--no-camera"])
+        nodes.append(viewer)
+        if not wait(lambda: len(viewer.linked()) >= o.nodes, 15):
+            fails.append("the viewer did not link to every sender")
+            return verdict(fails)
+        time.sleep(WARMUP_S + 1)
+        t0, c0 = time.monotonic(), viewer.cpu_ticks()
+        time.sleep(o.seconds)
+        cpu = (viewer.cpu_ticks() - c0) / CLK_TCK / (time.monotonic() - t0) * 100
+        viewer.send("stats")
+        wait(lambda: viewer.evs("video_stats"), 5)
+        st = viewer.evs("video_stats")
+        peers = st[-1].get("peers", []) if st else []
+        fps = [p.get("rx_fps", 0) for p in peers]
+        kbps = sum(p.get("rx_kbps", 0) for p in peers)
+        dec = [p.get("decode_us", 0) for p in peers]
+        print(f"one node receiving {len(peers)} streams at "
+              f"{peers[0].get('rx_w') if peers else 0}x{peers[0].get('rx_h') if peers else 0}: "
+              f"cpu {cpu:.1f} % of one core, {kbps / 1000:.2f} Mbit/s in, fps per stream "
+              f"{min(fps or [0])}..{max(fps or [0])}, decode per frame "
+              f"{min(dec or [0]) / 1000:.2f}..{max(dec or [0]) / 1000:.2f} ms")
+        if len(peers) < o.nodes:
+            fails.append(f"the viewer has {len(peers)} streams, not {o.nodes}")
+        if o.cpu_max is not None and not cpu <= o.cpu_max:
+            fails.append(f"viewer cpu {cpu:.1f} %, over {o.cpu_max:g}")
+        return verdict(fails)
+    finally:
+        stop(nodes)
 
 
 def split_jpegs(data):
@@ -187,7 +234,12 @@ def main():
                     "camera, record it at B, and check the recording's PSNR "
                     "against the clip (needs ffmpeg; exit 77 without)")
     ap.add_argument("--psnr-min", type=float, default=35.0)
+    ap.add_argument("--probe", action="store_true",
+                    help="instead: --nodes senders and one viewer; the viewer's CPU")
+    ap.add_argument("--cpu-max", type=float, help="with --probe: % of one core")
     o = ap.parse_args()
+    if o.probe:
+        return probe(o)
     if o.record_psnr:
         return record_psnr(o)
     p50_max = o.p50_max if o.p50_max is not None else (None if o.loss else 8.0)
