@@ -285,6 +285,9 @@ if(LM_FUZZ)
 endif()
 add_executable(bench_store tests/bench/bench_store.c)
 target_link_libraries(bench_store PRIVATE lmfiles)
+# bench_files's yardstick: raw one-hop ENet with the file window
+add_executable(bench_files_enet tests/bench/bench_files_enet.c)
+target_link_libraries(bench_files_enet PRIVATE lmfiles)
 
 # Video's foundations (core/video/): pictures, bands, codec, reassembly,
 # test pattern, camera formats, adaptation.

@@ -176,7 +176,7 @@ void fx_on_begin(lm_files *f, fjob *j)
     } else if (r->from) {
         fx_send_have(f, r->from, r->o.id, &j->blob.held); /* open, resume */
     }
-    if (lm_xfer_init(&r->x, r->o.size, r->o.chunk, 0) < 0 ||
+    if (lm_xfer_init(&r->x, r->o.size, r->o.chunk, FX_WINDOW) < 0 ||
         lm_xfer_restore(&r->x, &j->blob.held) < 0) {
         fx_rx_fail(f, r, LM_FILE_IO, "the transfer could not resume");
         return;
@@ -312,8 +312,9 @@ static void replicate(lm_files *f, const lm_file_offer *o)
 {
     fx_offer_add(f->catalog, &f->ncatalog, o);
     fblob *b = fx_blob_find(f, o->id);
-    if (!f->store_ok || (b && b->complete) || fx_rx_find(f, o->id, true))
-        return;
+    if (!f->store_ok || (b && b->complete) || fx_rx_find(f, o->id, true) ||
+        fx_up_find(f, o->id))
+        return; /* its own upload: copied from the source at DONE */
     frx *r = fx_rx_new(f);
     if (!r)
         return; /* copied when a LIST comes again */
@@ -422,6 +423,17 @@ static void on_done(lm_files *f, const lm_member *from, lm_file_msg *m)
 {
     fup *u = fx_up_find(f, m->id);
     if (u && from->id == fx_hub_id(f)) {
+        fblob *b = fx_blob_find(f, u->o.id);
+        fjob *j = fx_deputy_id(f) == fx_self_id(f) && f->store_ok &&
+                          !(b && b->complete)
+                      ? fjob_new(J_SELFSTORE)
+                      : NULL;
+        if (j) { /* the deputy's copy, from the source before it closes */
+            memcpy(j->id, u->o.id, LM_FILE_ID_LEN);
+            j->offer = u->o;
+            j->keep = true;
+            fx_queue_job(f, j);
+        }
         fx_progress(f, u->o.id, true, u->o.size, u->o.size, &u->prog_us,
                  &u->prog_bytes, lm_mesh_now_us(), true);
         fx_emit_done(f, u->o.id, u->path);

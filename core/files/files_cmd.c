@@ -42,6 +42,13 @@ static void on_scanned(lm_files *f, fjob *j)
 
 static void on_selfstored(lm_files *f, fjob *j)
 {
+    if (j->keep) { /* the deputy's copy of its own upload */
+        if (j->rc == 0) {
+            fx_blob_set(f, &j->blob);
+            fx_offer_add(f->catalog, &f->ncatalog, &j->offer);
+        }
+        return;
+    }
     fup *u = fx_up_find(f, j->id);
     if (!u)
         return;
