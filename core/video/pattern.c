@@ -77,6 +77,11 @@ static unsigned tri(unsigned v)
     return v < 64 ? 2 * v : 2 * (127 - v);
 }
 
+/* Per pixel this is tri(x*256/w + 3t)/2 + tri(y*512/h + 5t + x/4)/2 +
+ * tri(x*y/97 + t)/4 over a base of 24, with the box on top: the column
+ * terms come from a table, the row term once a row, and x*y/97 is
+ * carried along the row as a quotient and a remainder, so no pixel
+ * divides (the sums, and so the picture, are the same as dividing). */
 static void paint_picture(lm_image *im, uint32_t t)
 {
     unsigned w = im->w, h = im->h, top = h / 5, bot = h - h / 5;
@@ -85,15 +90,37 @@ static void paint_picture(lm_image *im, uint32_t t)
     unsigned phase = (t * 4) % (2 * span + 1);
     unsigned bx = phase <= span ? phase : 2 * span - phase;
     unsigned by = top + (bot - top - bh) / 2;
+    uint8_t colx[LM_IMAGE_MAX_W];  /* 24 + tri(x*256/w + 3t)/2 */
+    unsigned quarter[LM_IMAGE_MAX_W]; /* x/4 */
+    uint8_t boxx[LM_IMAGE_MAX_W];  /* the box's column cell, 0..7 */
+    uint8_t half[128], fourth[128]; /* tri(v)/2, tri(v)/4 by v mod 128 */
+    for (unsigned v = 0; v < 128; v++) {
+        half[v] = (uint8_t)(tri(v) / 2);
+        fourth[v] = (uint8_t)(tri(v) / 4);
+    }
+    for (unsigned x = 0; x < w; x++) {
+        colx[x] = (uint8_t)(24 + tri(x * 256 / w + 3 * t) / 2);
+        quarter[x] = x / 4;
+        boxx[x] = x >= bx && x < bx + bw ? (uint8_t)((x - bx) * 8 / bw) : 0;
+    }
     for (unsigned y = top; y < bot; y++) {
         uint8_t *row = im->plane[0] + y * im->stride[0];
+        unsigned rterm = y * 512 / h + 5 * t;
+        unsigned q = 0, r = 0, dq = y / 97, dr = y % 97; /* x*y = 97q + r */
+        bool in_box = y >= by && y < by + bh;
+        unsigned boxy = in_box ? (y - by) * 6 / bh : 0;
         for (unsigned x = 0; x < w; x++) {
-            unsigned v = 24 + tri(x * 256 / w + 3 * t) / 2 +
-                         tri(y * 512 / h + 5 * t + x / 4) / 2 +
-                         tri(x * y / 97 + t) / 4;
-            if (x >= bx && x < bx + bw && y >= by && y < by + bh)
-                v = (((x - bx) * 8 / bw) ^ ((y - by) * 6 / bh)) & 1 ? 230 : 30;
+            unsigned v = colx[x] + half[(rterm + quarter[x]) & 127] +
+                         fourth[(q + t) & 127];
+            if (in_box && x >= bx && x < bx + bw)
+                v = (boxx[x] ^ boxy) & 1 ? 230 : 30;
             row[x] = (uint8_t)(v > 255 ? 255 : v);
+            q += dq;
+            r += dr;
+            if (r >= 97) {
+                q++;
+                r -= 97;
+            }
         }
     }
     unsigned cw = lm_image_cw(w);
