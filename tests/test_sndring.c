@@ -7,9 +7,14 @@
  * before the first write), the full ring's overrun, a mic cut to its
  * newest LM_SNDRING_BACKLOG, the stall (silence after
  * LM_SNDRING_STALL_US, then at the frame's pace), a failed device, and a
- * speaker whose standing backlog is trimmed as it plays. */
+ * speaker whose standing backlog is trimmed as it plays; a woken reader
+ * (lm_sndring_capture_wake from another thread, as libpulse's loop does):
+ * it sleeps until fragments come, gets them in order and on time, and a
+ * failure wakes it. */
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "clock.h"
@@ -197,6 +202,60 @@ static void speaker_trims_standing(void)
     lm_sndring_free(s);
 }
 
+typedef struct feeder {
+    lm_sndring *s;
+    int fragments; /* of 60 samples, every 10 ms; then fail if asked */
+    int fail;
+} feeder;
+
+static void *feed(void *arg)
+{
+    feeder *f = arg;
+    struct timespec ten = {0, 10000000};
+    for (int i = 0; i < f->fragments; i++) {
+        nanosleep(&ten, NULL);
+        int16_t in[60];
+        ramp(in, 60, 60 * (i + 1));
+        lm_sndring_capture_wake(f->s, in, 60);
+    }
+    if (f->fail) {
+        nanosleep(&ten, NULL);
+        lm_sndring_fail(f->s);
+    }
+    return NULL;
+}
+
+static void mic_woken(void)
+{
+    lm_sndring *s = lm_sndring_new(1024);
+    int16_t first[60];
+    ramp(first, 60, 0);
+    lm_sndring_capture_wake(s, first, 60); /* the ring now wakes its reader */
+    feeder f = {s, 8, 1};
+    pthread_t t;
+    CHECK_EQ_INT(pthread_create(&t, NULL, feed, &f), 0);
+    int16_t out[120];
+    /* four frames of two fragments: the first waits for one fragment */
+    int next = 0;
+    for (int k = 0; k < 4; k++) {
+        int64_t t0 = lm_mono_us();
+        CHECK_EQ_INT(lm_sndring_read(s, out, 120), 0);
+        int64_t waited = lm_mono_us() - t0;
+        CHECK(!lm_sndring_stalled(s));
+        /* the feeder's own pace, not the 0.2 s stall: woken, not timed out */
+        CHECK(waited < LM_SNDRING_STALL_US / 2);
+        CHECK_EQ_INT(out[0], next);
+        CHECK_EQ_INT(out[119], next + 119);
+        next += 120;
+    }
+    /* 60 samples left over; then the failure wakes the reader at once */
+    int64_t t0 = lm_mono_us();
+    CHECK_EQ_INT(lm_sndring_read(s, out, 120), LM_EIO);
+    CHECK(lm_mono_us() - t0 < LM_SNDRING_STALL_US / 2);
+    pthread_join(t, NULL);
+    lm_sndring_free(s);
+}
+
 int main(void)
 {
     RUN(trimmer_table);
@@ -207,5 +266,6 @@ int main(void)
     RUN(speaker_underrun);
     RUN(speaker_overrun);
     RUN(speaker_trims_standing);
+    RUN(mic_woken);
     return check_report();
 }

@@ -256,7 +256,7 @@ static void on_read(pa_stream *st, size_t nbytes, void *ud)
         if (pa_stream_peek(st, &p, &n) < 0 || n == 0)
             return;
         if (p) /* NULL: a hole in the stream, nothing to hear */
-            lm_sndring_capture(d->ring, p, n / 2);
+            lm_sndring_capture_wake(d->ring, p, n / 2);
         pa_stream_drop(st);
     }
 }

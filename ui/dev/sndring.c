@@ -3,6 +3,7 @@
 #include "sndring.h"
 
 #include <errno.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@ struct lm_sndring {
     lm_ring *r;
     atomic_bool failed;
     atomic_bool fed;  /* the writer has put something: silence is now an underrun */
+    atomic_bool woken; /* the capturer posts `more`: the reader need not poll */
+    sem_t more;        /* posted by lm_sndring_capture_wake */
     atomic_uint_least64_t overrun, underrun, trimmed, stalls, callbacks;
     lm_sndtrim trim; /* the callback's own */
     bool stalled;    /* the reader's own */
@@ -48,6 +51,11 @@ lm_sndring *lm_sndring_new(size_t capacity)
         free(s);
         return NULL;
     }
+    if (sem_init(&s->more, 0, 0) != 0) {
+        lm_ring_free(s->r);
+        free(s);
+        return NULL;
+    }
     lm_sndtrim_init(&s->trim);
     return s;
 }
@@ -57,10 +65,15 @@ void lm_sndring_free(lm_sndring *s)
     if (!s)
         return;
     lm_ring_free(s->r);
+    sem_destroy(&s->more);
     free(s);
 }
 
-void lm_sndring_fail(lm_sndring *s) { atomic_store(&s->failed, true); }
+void lm_sndring_fail(lm_sndring *s)
+{
+    atomic_store(&s->failed, true);
+    sem_post(&s->more); /* a reader asleep hears it now */
+}
 
 void lm_sndring_capture(lm_sndring *s, const int16_t *pcm, size_t n)
 {
@@ -68,6 +81,14 @@ void lm_sndring_capture(lm_sndring *s, const int16_t *pcm, size_t n)
     size_t put = lm_ring_push_many(s->r, pcm, n);
     if (put < n) /* the reader is far behind: the newest are lost */
         atomic_fetch_add_explicit(&s->overrun, n - put, memory_order_relaxed);
+}
+
+void lm_sndring_capture_wake(lm_sndring *s, const int16_t *pcm, size_t n)
+{
+    lm_sndring_capture(s, pcm, n);
+    if (!atomic_load_explicit(&s->woken, memory_order_relaxed))
+        atomic_store(&s->woken, true);
+    sem_post(&s->more);
 }
 
 /* Drops the n oldest samples; consumer side only. */
@@ -115,6 +136,20 @@ static void nap_us(int64_t us)
         ;
 }
 
+/* Until the capturer posts, or us microseconds. sem_timedwait counts on
+ * the wall clock: a step of it makes one wait short or long, and the
+ * caller's loop, on the monotonic clock, sets that right. */
+static void wait_more(lm_sndring *s, int64_t us)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ns = ts.tv_nsec + (us % 1000000) * 1000;
+    ts.tv_sec += (time_t)(us / 1000000 + ns / 1000000000);
+    ts.tv_nsec = (long)(ns % 1000000000);
+    while (sem_timedwait(&s->more, &ts) == -1 && errno == EINTR)
+        ;
+}
+
 int lm_sndring_read(lm_sndring *s, int16_t *pcm, size_t n)
 {
     if (n == 0 || n > LM_SNDRING_BACKLOG)
@@ -142,8 +177,11 @@ int lm_sndring_read(lm_sndring *s, int16_t *pcm, size_t n)
         int64_t now = mono_us();
         if (now >= deadline)
             break;
-        nap_us(deadline - now < LM_SNDRING_POLL_US ? deadline - now
-                                                   : LM_SNDRING_POLL_US);
+        if (atomic_load(&s->woken))
+            wait_more(s, deadline - now);
+        else
+            nap_us(deadline - now < LM_SNDRING_POLL_US ? deadline - now
+                                                       : LM_SNDRING_POLL_US);
     }
     if (!s->stalled)
         atomic_fetch_add_explicit(&s->stalls, 1, memory_order_relaxed);

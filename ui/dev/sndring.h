@@ -16,7 +16,11 @@
  * the ring and atomics. That is also why the microphone's reader polls
  * rather than being woken: a wake-up (sem_post, a futex) is a system call
  * in the callback. Polling every LM_SNDRING_POLL_US costs the frame at
- * most that much delay and a few thousand cheap wake-ups a second.
+ * most that much delay and a few thousand cheap wake-ups a second. A
+ * backend whose callbacks run on a thread that may make system calls
+ * (libpulse's main loop, pulse.c) captures with lm_sndring_capture_wake
+ * instead: it posts a semaphore, and the reader then sleeps until a
+ * fragment comes rather than polling.
  *
  * Latency is kept from creeping up. A speaker ring grows by the length of
  * every underrun (the late frames all arrive, after the device has
@@ -72,6 +76,10 @@ void lm_sndring_free(lm_sndring *s); /* NULL-safe; after the device stops */
 
 /* Callback side (the device's thread): real-time safe. */
 void lm_sndring_capture(lm_sndring *s, const int16_t *pcm, size_t n);
+/* The same, then wakes the reader (a system call: not for a real-time
+ * callback). Once a ring has been captured into this way, its reader
+ * waits for the wake-up instead of polling. */
+void lm_sndring_capture_wake(lm_sndring *s, const int16_t *pcm, size_t n);
 void lm_sndring_play(lm_sndring *s, int16_t *out, size_t n);
 /* The device reports it is gone (any thread): reads fail from now on. */
 void lm_sndring_fail(lm_sndring *s);
