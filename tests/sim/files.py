@@ -21,22 +21,26 @@ download directory in a temporary folder. Cases:
             b gets it, and h is SIGKILLed once b holds a tenth of it: the
             upload and the download go on through the new hub (the deputy,
             which was copying the store) and b's file hashes right.
+  together  a and b each send a 2 MB file at once: h and the other get both.
+  restart   h quits and starts again on the same store (and identity): a
+            node c that joins only then is offered what h held (LIST, the
+            index surviving the restart) and gets it.
   cap       with --cap (a second run, the hub started with --store-max
             1M) a 2 MB send gets file_failed whose reason starts with
             too_big, and nothing is offered.
 
-  files.py --binary build/lanmeet [--case room,again,direct,names,cap,failover]
+  files.py --binary build/lanmeet [--case room,again,...,failover]
 
 Every wait is bounded; every process is stopped. Exit 0 on pass."""
-import argparse, hashlib, os, random, shutil, sys, tempfile
+import argparse, hashlib, os, random, shutil, sys, tempfile, time
 
 from room import Node, free_port, stop, verdict, wait
 
-CASES = ("room", "again", "direct", "names", "cap", "failover")
+CASES = ("room", "again", "direct", "names", "together", "restart", "cap", "failover")
 
 
-def start(o, tmp, names, hub_extra=()):
-    ports = [free_port() for _ in names]
+def start(o, tmp, names, hub_extra=(), ports=None, identity=None):
+    ports = ports or [free_port() for _ in names]
     nodes = []
     for i, nm in enumerate(names):
         d = os.path.join(tmp, nm)
@@ -46,7 +50,8 @@ def start(o, tmp, names, hub_extra=()):
         if i == 0:
             extra += list(hub_extra)
         nodes.append(Node(o.binary, nm, ports[i], [p for p in ports if p != ports[i]],
-                          room="files", extra=extra, forced=i == 0))
+                          room="files", extra=extra, forced=i == 0,
+                          identity=identity if i == 0 and identity else "ephemeral"))
     hub = nodes[0]
     ok = wait(lambda: all(n.ready for n in nodes), 10) and \
         wait(lambda: all(len(n.linked()) == len(nodes) - 1 and n.hub() == hub.id
@@ -120,6 +125,67 @@ def send_and_get(o, fails, label, sender, path, data, getters, others, to=()):
     return sha, names
 
 
+def together_restart(o, tmp, src, fails, cases):
+    names = ["ht", "at", "bt"]
+    o.down.update({nm: os.path.join(tmp, nm, "down") for nm in names + ["ct"]})
+    ident = os.path.join(tmp, "ht-identity")
+    ports = [free_port() for _ in names]
+    nodes, ok = start(o, tmp, names, ports=ports, identity=ident)
+    try:
+        if not ok:
+            fails.append("together: the room did not form")
+            return
+        h, a, b = nodes
+        files = {}
+        for who in (a, b):
+            data = os.urandom(2 * 1000 * 1000)
+            p = os.path.join(src, f"from-{who.name}.bin")
+            files[who.name] = (make(p, data), data)
+            who.send("send " + p)
+        want = {"ht": ["at", "bt"], "at": ["bt"], "bt": ["at"]}
+        by = {n.name: n for n in nodes}
+        ok = wait(lambda: all(offered(by[g], files[f][0]) for g, fs in want.items() for f in fs), 30)
+        if not ok:
+            fails.append("together: not every file was offered to every other node")
+            return
+        for g, fs in want.items():
+            for f in fs:
+                by[g].send("get " + files[f][0])
+        wait(lambda: all(done(by[g], files[f][0]) or failed(by[g], files[f][0])
+                         for g, fs in want.items() for f in fs), 60)
+        for g, fs in want.items():
+            for f in fs:
+                check_landed(fails, f"together {f}->{g}", by[g], files[f][0], o.down[g], files[f][1])
+        print("together: 2 files from 2 senders at once, each to the 2 others")
+        if "restart" not in cases:
+            return
+        h.send("quit")
+        h.proc.wait(timeout=10)
+        h.stopped = True
+        time.sleep(0.5)
+        h2 = Node(o.binary, "ht", ports[0], ports[1:], room="files", forced=True,
+                  identity=ident,
+                  extra=["--no-audio", "--store-dir", os.path.join(tmp, "ht", "store"),
+                         "--download-dir", os.path.join(tmp, "ht", "down")])
+        nodes.append(h2)
+        c = Node(o.binary, "ct", free_port(), ports, room="files",
+                 extra=["--no-audio", "--store-dir", os.path.join(tmp, "ct", "store"),
+                        "--download-dir", o.down["ct"]])
+        os.makedirs(o.down["ct"], exist_ok=True)
+        nodes.append(c)
+        sha, data = files["at"]
+        if not wait(lambda: c.hub() == h2.id and offered(c, sha), 30):
+            fails.append(f"restart: c was not offered a's file by the restarted hub "
+                         f"(hub {c.hub()} vs {h2.id})")
+            return
+        c.send("get " + sha)
+        wait(lambda: done(c, sha) or failed(c, sha), 30)
+        check_landed(fails, "restart", c, sha, o.down["ct"], data)
+        print("restart: a late joiner got a file the hub held before it restarted")
+    finally:
+        stop(nodes)
+
+
 def failover(o, tmp, src, fails):
     import signal, time
     nodes, ok = start(o, tmp, ["hf", "af", "bf", "xf"])
@@ -186,6 +252,8 @@ def main():
     o.down = {nm: os.path.join(tmp, nm, "down") for nm in ("h", "a", "b")}
     nodes = []
     try:
+        if "together" in cases or "restart" in cases:
+            together_restart(o, tmp, src, fails, cases)
         if any(c in cases for c in ("room", "again", "direct", "names")):
             nodes, ok = start(o, tmp, ["h", "a", "b"])
             if not ok:
