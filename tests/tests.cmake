@@ -166,6 +166,13 @@ if(PYTHON3)
                    --binary $<TARGET_FILE:lanmeet> --record-psnr gen --seconds 4)
   set_tests_properties(sim_video_record PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE
                        SKIP_RETURN_CODE 77)
+  # four simulated hosts watching each other at 640x360, one capped at
+  # 2 Mbit/s with tbf (as root; skipped otherwise)
+  add_test(NAME sim_video_hosts
+           COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/video.py
+                   --binary $<TARGET_FILE:lanmeet> --hosts 4 --seconds 6)
+  set_tests_properties(sim_video_hosts PROPERTIES TIMEOUT 180 RUN_SERIAL TRUE
+                       SKIP_RETURN_CODE 77)
 
   # A capture of a chat session holds none of its words (needs tcpdump).
   add_test(NAME capture_no_plaintext

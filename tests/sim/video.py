@@ -25,6 +25,12 @@ With --probe: --nodes senders watch nobody (--view-size none) and one
 more node, with no camera, watches them all at tile size: its CPU from
 /proc/PID/stat over --seconds (--cpu-max) and its per-stream figures.
 
+With --hosts H: one node per simulated host (network namespaces on a
+virtual switch, as root), each watching the others at 640x360, the last
+host's link capped with tbf (--cap-rate 2mbit): that host must still get
+every peer (its size, rate and quality are printed) while the others get
+each other at 640x360 and >= 29 fps.
+
 With --record-psnr CLIP: node A plays CLIP as its camera and node B
 records it at full size (--record); each recorded frame is compared with
 the clip's frame of the same number by ffmpeg's psnr filter (--psnr-min,
@@ -139,6 +145,89 @@ def probe(o):
         stop(nodes)
 
 
+def host_mode(o):
+    """--hosts H: one node per simulated host (network namespaces on a
+    virtual switch, tests/sim/hosts.py), each sending the pattern and
+    watching the others at full size (--view-size 640x360), the last
+    host's link capped with tbf (--cap-rate). After --settle s for
+    adaptation, over --seconds: the capped host must still get every
+    peer's video (at what size, rate and quality is printed), and the
+    others must get each other at 640x360 and >= --fps-min."""
+    import hosts as lmhosts
+    why = lmhosts.skip_reason()
+    if why:
+        print(f"SKIP {why}")
+        return 77
+    tmp = tempfile.mkdtemp(prefix="lanmeet-video-")
+    nodes, fails, lan = [], [], None
+    try:
+        lan = lmhosts.Lan(o.hosts, tmp).up()
+        capped = lan.hosts[-1]
+        lan.cap(capped, rate=o.cap_rate)
+        ports = [lmhosts.BASE_PORT + i for i in range(o.hosts)]
+        addrs = [f"{h.addr}:{p}" for h, p in zip(lan.hosts, ports)]
+        for i, h in enumerate(lan.hosts):
+            nodes.append(Node(o.binary, f"h{i}", ports[i], [a for a in addrs if a != addrs[i]],
+                              room="video", hostobj=h,
+                              extra=["--no-audio", "--camera", "pattern", "--test-faults",
+                                     "--view-size", "640x360"]))
+        if not wait(lambda: all(len(n.linked()) >= o.hosts - 1 for n in nodes), 20):
+            fails.append("the room did not form")
+            return verdict(fails)
+        time.sleep(o.settle)
+        t0 = time.monotonic()
+        time.sleep(o.seconds)
+        t1 = time.monotonic()
+        for n in nodes:
+            n.send("stats")
+        wait(lambda: all(n.evs("video_stats") for n in nodes), 5)
+        span = t1 - t0
+        got = streams(nodes, int(t0 * 1e6), int(t1 * 1e6))
+        low = nodes[-1]
+        print(f"{o.hosts} hosts, {low.name} capped at {o.cap_rate}; {span:.1f} s measured "
+              f"after {o.settle:g} s")
+        print("stream          fps  size      delay p50 ms")
+        for s in nodes:
+            for v in nodes:
+                if s is v:
+                    continue
+                evs = got.get((s.name, v.name), [])
+                fps = len({e["n"] for e in evs}) / span
+                sizes = sorted({(e["w"], e["h"]) for e in evs})
+                p50 = pct([(e["shown_us"] - e["capture_us"]) / 1000.0 for e in evs], 50)
+                print(f"{s.name:>3} -> {v.name:<4} {fps:5.1f}  "
+                      f"{','.join(f'{w}x{h}' for w, h in sizes) or '-':9} {p50:8.2f}")
+                if v is low or s is low:
+                    if v is low and fps < 1:
+                        fails.append(f"the capped host gets nothing from {s.name}")
+                    continue
+                if fps < o.fps_min_hosts:
+                    fails.append(f"{s.name} -> {v.name}: {fps:.1f} fps, under {o.fps_min_hosts:g}")
+                if sizes != [(640, 360)]:
+                    fails.append(f"{s.name} -> {v.name}: sizes {sizes}, not 640x360")
+        for n in nodes[:-1]:
+            st = n.evs("video_stats")
+            for p in (st[-1].get("peers", []) if st else []):
+                if p.get("id") == low.id:
+                    print(f"{n.name} sends {low.name}: {p.get('tx_w')}x{p.get('tx_h')} at "
+                          f"{p.get('tx_fps')} fps, quality {p.get('tx_quality')}, "
+                          f"{p.get('tx_kbps')} kbit/s ({p.get('tx_downs')} steps down, "
+                          f"{p.get('tx_ups')} up)")
+        tc = lan.tc_stats(capped)
+        print(f"{capped.name}'s link: " + "; ".join(
+            f"{w} {v['bytes'] * 8 / (time.monotonic() - nodes[0].launched) / 1e6:.2f} Mbit/s "
+            f"since start, {v['dropped']} dropped" for w, v in tc.items()))
+        for n in nodes:
+            if n.proc.poll() is not None:
+                fails.append(f"{n.name} exited: {n.stderr_tail()}")
+        return verdict(fails)
+    finally:
+        stop(nodes)
+        if lan:
+            lan.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def split_jpegs(data):
     """The JPEGs of an MJPEG clip, split at each SOI that starts a frame
     (enough for a clip we made or chose; the node's own reader walks the
@@ -237,7 +326,15 @@ def main():
     ap.add_argument("--probe", action="store_true",
                     help="instead: --nodes senders and one viewer; the viewer's CPU")
     ap.add_argument("--cpu-max", type=float, help="with --probe: % of one core")
+    ap.add_argument("--hosts", type=int,
+                    help="instead: one node per simulated host (as root), the last capped")
+    ap.add_argument("--cap-rate", default="2mbit")
+    ap.add_argument("--settle", type=float, default=12.0,
+                    help="with --hosts: seconds for adaptation before measuring")
+    ap.add_argument("--fps-min-hosts", type=float, default=29.0)
     o = ap.parse_args()
+    if o.hosts:
+        return host_mode(o)
     if o.probe:
         return probe(o)
     if o.record_psnr:
