@@ -274,6 +274,9 @@ endif()
 # mount namespace: 77 = skipped).
 # bulk messages (file chunks) on the file channel only: two nodes, loopback
 lm_unit_test(test_files_bulk)
+# the file service against a hostile peer: two nodes, loopback
+lm_unit_test(test_files_svc)
+target_link_libraries(test_files_svc PRIVATE lmfiles)
 
 foreach(t test_file_wire test_file_tree test_file_xfer test_file_safename
           test_file_store test_file_store_load)

@@ -99,6 +99,35 @@ void fx_ask(lm_files *f, frx *r)
         lm_xfer_lost(&r->x); /* asked again on the next link */
 }
 
+/* Forgets an offer; true when it was there. */
+static bool forget(lm_file_offer *tab, size_t *n, const uint8_t *id)
+{
+    bool found = false;
+    for (size_t i = 0; i < *n;)
+        if (fx_same(tab[i].id, id)) {
+            tab[i] = tab[--*n];
+            found = true;
+        } else {
+            i++;
+        }
+    return found;
+}
+
+/* An upload the hub offered before it was all in failed its check: its
+ * recipients are told (CANCEL), and so is this hub's person. */
+static void withdraw(lm_files *f, const lm_file_offer *o)
+{
+    forget(f->catalog, &f->ncatalog, o->id);
+    lm_member m;
+    uint64_t dep = fx_deputy_id(f);
+    for (size_t it = 0; lm_mesh_next(f->n, &it, &m);)
+        if (m.id != o->from && (fx_for_member(o, m.id) || m.id == dep))
+            fx_send_simple(f, m.id, LM_MSG_FILE_CANCEL, o->id, 0);
+    if (forget(f->offers, &f->noffers, o->id))
+        files_emit_failed(f, o->id, "bad_hash: the upload failed its check "
+                          "at the hub; it is withdrawn");
+}
+
 void fx_rx_fail(lm_files *f, frx *r, uint8_t code, const char *why)
 {
     if (r->from && r->from != fx_self_id(f))
@@ -114,6 +143,8 @@ void fx_rx_fail(lm_files *f, frx *r, uint8_t code, const char *why)
             memcpy(j->id, r->o.id, LM_FILE_ID_LEN);
             fx_queue_job(f, j);
         }
+        if (!r->down) /* offered while it arrived: withdrawn */
+            withdraw(f, &r->o);
     }
     r->used = false;
 }
@@ -479,7 +510,18 @@ static void on_cancel(lm_files *f, const lm_member *from, lm_file_msg *m)
     r = fx_rx_find(f, m->id, true);
     if (r && r->from == from->id) {
         r->from = 0;
-        fx_rx_fail(f, r, LM_FILE_UNKNOWN, "the hub cancelled this file");
+        bool replica = r->replica;
+        fx_rx_fail(f, r, LM_FILE_UNKNOWN, "the hub withdrew this file");
+        if (!replica) {
+            forget(f->offers, &f->noffers, m->id);
+            return;
+        }
+    }
+    if (from->id == fx_hub_id(f)) { /* withdrawn before we asked for it */
+        forget(f->catalog, &f->ncatalog, m->id);
+        if (forget(f->offers, &f->noffers, m->id))
+            files_emit_failed(f, m->id, "unknown: the hub withdrew this "
+                              "file (its upload failed)");
     }
 }
 
