@@ -324,7 +324,8 @@ static void emit(bool json, const lm_event *ev)
 
 static const char help_text[] =
     "commands: say TEXT | dm NAME[,NAME...] TEXT | who | stats | mute | "
-    "unmute | ptt on|off | quit | help";
+    "unmute | ptt on|off | send PATH [NAME...] | files | get ID | "
+    "cancel ID | quit | help";
 
 /* Runs one line (parsed in place); returns 1 when the user asked to quit,
  * LM_EFULL when the node's command queue is full (nothing was done: the
