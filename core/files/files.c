@@ -115,7 +115,7 @@ static bool forget(lm_file_offer *tab, size_t *n, const uint8_t *id)
 
 /* An upload the hub offered before it was all in failed its check: its
  * recipients are told (CANCEL), and so is this hub's person. */
-static void withdraw(lm_files *f, const lm_file_offer *o)
+static void withdraw(lm_files *f, const lm_file_offer *o, const char *why)
 {
     forget(f->catalog, &f->ncatalog, o->id);
     lm_member m;
@@ -124,8 +124,7 @@ static void withdraw(lm_files *f, const lm_file_offer *o)
         if (m.id != o->from && (fx_for_member(o, m.id) || m.id == dep))
             fx_send_simple(f, m.id, LM_MSG_FILE_CANCEL, o->id, 0);
     if (forget(f->offers, &f->noffers, o->id))
-        files_emit_failed(f, o->id, "bad_hash: the upload failed its check "
-                          "at the hub; it is withdrawn");
+        files_emit_failed(f, o->id, "%s", why);
 }
 
 void fx_rx_fail(lm_files *f, frx *r, uint8_t code, const char *why)
@@ -144,7 +143,8 @@ void fx_rx_fail(lm_files *f, frx *r, uint8_t code, const char *why)
             fx_queue_job(f, j);
         }
         if (!r->down) /* offered while it arrived: withdrawn */
-            withdraw(f, &r->o);
+            withdraw(f, &r->o, "bad_hash: the upload failed its check at "
+                     "the hub; it is withdrawn");
     }
     r->used = false;
 }
@@ -505,8 +505,16 @@ static void on_cancel(lm_files *f, const lm_member *from, lm_file_msg *m)
     if (t)
         t->used = false;
     frx *r = fx_rx_find(f, m->id, false); /* the uploader gave up */
-    if (r && r->from == from->id)
-        r->used = false; /* the partial stays: a resend resumes it */
+    if (r && r->from == from->id) {
+        withdraw(f, &r->o, "cancelled: its sender cancelled the upload");
+        fjob *j = fjob_new(J_REMOVE);
+        if (j) {
+            memcpy(j->id, m->id, LM_FILE_ID_LEN);
+            fx_queue_job(f, j);
+        }
+        r->used = false;
+        return;
+    }
     r = fx_rx_find(f, m->id, true);
     if (r && r->from == from->id) {
         r->from = 0;
@@ -521,7 +529,7 @@ static void on_cancel(lm_files *f, const lm_member *from, lm_file_msg *m)
         forget(f->catalog, &f->ncatalog, m->id);
         if (forget(f->offers, &f->noffers, m->id))
             files_emit_failed(f, m->id, "unknown: the hub withdrew this "
-                              "file (its upload failed)");
+                              "file (its upload did not finish)");
     }
 }
 

@@ -25,6 +25,9 @@ download directory in a temporary folder. Cases:
   restart   h quits and starts again on the same store (and identity): a
             node c that joins only then is offered what h held (LIST, the
             index surviving the restart) and gets it.
+  cancel    a sends a 40 MB file and cancels it once b is offered it: a is
+            told file_failed (cancelled), b's offer is withdrawn
+            (file_failed), and a get of it fails.
   cap       with --cap (a second run, the hub started with --store-max
             1M) a 2 MB send gets file_failed whose reason starts with
             too_big, and nothing is offered.
@@ -36,7 +39,8 @@ import argparse, hashlib, os, random, shutil, sys, tempfile, time
 
 from room import Node, free_port, stop, verdict, wait
 
-CASES = ("room", "again", "direct", "names", "together", "restart", "cap", "failover")
+CASES = ("room", "again", "direct", "names", "together", "restart", "cancel", "cap",
+         "failover")
 
 
 def start(o, tmp, names, hub_extra=(), ports=None, identity=None):
@@ -254,7 +258,7 @@ def main():
     try:
         if "together" in cases or "restart" in cases:
             together_restart(o, tmp, src, fails, cases)
-        if any(c in cases for c in ("room", "again", "direct", "names")):
+        if any(c in cases for c in ("room", "again", "direct", "names", "cancel")):
             nodes, ok = start(o, tmp, ["h", "a", "b"])
             if not ok:
                 fails.append("the room did not form around h")
@@ -320,6 +324,26 @@ def main():
                         if bad or got.startswith((".", "-", " ")) or len(got.encode()) > 255:
                             fails.append(f"names {raw!r}: landed as {got!r}")
                         print(f"names {raw!r} -> {got!r}")
+            if "cancel" in cases:
+                data = os.urandom(1 << 20) * 40
+                p = os.path.join(src, "cancelled.bin")
+                sha = make(p, data)
+                a.send("send " + p)
+                if not wait(lambda: offered(b, sha), 20):
+                    fails.append("cancel: not offered")
+                else:
+                    a.send("cancel " + sha)
+                    wait(lambda: failed(a, sha) and failed(b, sha), 20)
+                    fa, fb = failed(a, sha), failed(b, sha)
+                    if not fa or not fa[0].get("reason", "").startswith("cancelled"):
+                        fails.append(f"cancel: the sender was told {fa}")
+                    if not fb:
+                        fails.append("cancel: b's offer was not withdrawn")
+                    b.send("get " + sha)
+                    wait(lambda: len(failed(b, sha)) >= 2 or done(b, sha), 10)
+                    if done(b, sha) or len(failed(b, sha)) < 2:
+                        fails.append(f"cancel: a get after the cancel gave {done(b, sha) or failed(b, sha)}")
+                    print(f"cancel: {fa[:1]} / {fb[:1]}")
             for n in nodes:
                 if n.contract:
                     fails.append(f"{n.name}: {n.contract[:3]}")
