@@ -138,6 +138,40 @@ static void test_file_source(void)
     CHECK(lm_camera_open("bogus", &src, why, sizeof why) == LM_EINVAL);
 }
 
+/* ---- the skip a sender sets per viewer ---------------------------------- */
+
+static void test_band_skip(void)
+{
+    lm_video_msg m = {.type = LM_MSG_VIDEO_BAND};
+    lm_video_band_msg *b = &m.u.band;
+    b->frame = 9;
+    b->w = 320;
+    b->h = 180;
+    b->count = 1;
+    b->bw = 320;
+    b->bh = 176;
+    b->quality = 50;
+    b->flags = LM_VIDEO_BAND_TABLES;
+    b->len = 3;
+    uint8_t buf[LM_VIDEO_WIRE_MAX];
+    int len = lm_video_encode(&m, buf, sizeof buf);
+    CHECK(len > 0);
+    static const struct {
+        unsigned set, got;
+    } rows[] = {{0, 0}, {1, 1}, {2, 2}, {3, 3}, {4, 3}, {1000, 3}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        CHECK_EQ_INT(lm_video_band_set_skip(buf, (size_t)len, rows[i].set), 0);
+        lm_video_msg d;
+        CHECK_EQ_INT(lm_video_decode(buf, (size_t)len, &d), 0);
+        CHECK_EQ_INT(lm_video_band_skip(d.u.band.flags), rows[i].got);
+        /* the other flags stay */
+        CHECK(d.u.band.flags & LM_VIDEO_BAND_TABLES);
+    }
+    CHECK_EQ_INT(lm_video_band_set_skip(buf, 10, 1), LM_EINVAL);
+    buf[0] = LM_MSG_VIDEO_ASK;
+    CHECK_EQ_INT(lm_video_band_set_skip(buf, (size_t)len, 1), LM_EINVAL);
+}
+
 /* ---- a viewer's box ------------------------------------------------------ */
 
 static void test_fit(void)
@@ -197,6 +231,7 @@ int main(void)
     RUN(test_index_table);
     RUN(test_file_source);
     RUN(test_fit);
+    RUN(test_band_skip);
     RUN(test_pattern_steps);
     return check_report();
 }

@@ -130,3 +130,8 @@ bool lm_reasm_flush(lm_reasm *r, int64_t now_us, uint32_t *frame,
     *healed = show(r);
     return true;
 }
+
+void lm_reasm_set_wait(lm_reasm *r, int64_t wait_us)
+{
+    r->wait_us = wait_us;
+}

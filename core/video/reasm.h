@@ -91,6 +91,10 @@ typedef struct lm_reasm {
  * band is due (lm_reasm_due). */
 void lm_reasm_init(lm_reasm *r, int64_t wait_us);
 
+/* A new wait for frames from now on (the viewer learns how long a
+ * sender's bursts take to come: a thin link spreads them out). */
+void lm_reasm_set_wait(lm_reasm *r, int64_t wait_us);
+
 /* One band that arrived at now_us. */
 void lm_reasm_put(lm_reasm *r, const lm_reasm_band *b, int64_t now_us,
                   lm_reasm_out *out);

@@ -144,6 +144,12 @@ static void send_band(lm_video *v, const tx_item *it)
             vw->frame = it->frame;
             vw->sending = it->capture_us >= vw->next_us - RATE_SLACK_US;
             if (vw->sending) {
+                uint32_t gap = it->frame - vw->last_sent - 1;
+                vw->skip = (uint8_t)(!vw->sent_any ? 0
+                                     : gap > LM_VIDEO_BAND_SKIP_MAX
+                                         ? LM_VIDEO_BAND_SKIP_MAX : gap);
+                vw->sent_any = true;
+                vw->last_sent = it->frame;
                 vw->next_us += period;
                 if (vw->next_us < it->capture_us - period)
                     vw->next_us = it->capture_us + period;
@@ -152,7 +158,11 @@ static void send_band(lm_video *v, const tx_item *it)
         }
         if (!vw->sending)
             continue;
-        if (lm_mesh_send(v->n, v->slot_id[i], LM_CH_VIDEO, it->bytes, it->len,
+        /* the same bytes for every viewer of this size, but its own skip */
+        uint8_t buf[LM_VIDEO_WIRE_MAX];
+        memcpy(buf, it->bytes, it->len);
+        (void)lm_video_band_set_skip(buf, it->len, vw->skip);
+        if (lm_mesh_send(v->n, v->slot_id[i], LM_CH_VIDEO, buf, it->len,
                          LM_SEND_UNRELIABLE) == 0)
             vw->tx_bytes += it->len;
     }
@@ -235,6 +245,7 @@ void video_wake_net(lm_video *v)
  * each fill 142 Mbit/s of the LAN at q75 and 98 at q50; a tile is too
  * small to show the difference. */
 #define TILE_QUALITY 50
+#define UP_HOLD_US 3000000
 
 static bool is_tile(unsigned w, unsigned h)
 {
@@ -251,6 +262,11 @@ static void on_ask(lm_video *v, int s, const lm_video_msg *m)
     } else if (!vw->asked || tile != vw->tile) {
         lm_adapt_config c;
         lm_adapt_config_default(&c);
+        /* on a LAN a loss that ends is gone: rise after 3 s clean, not 5,
+         * so quality is back within 10 s (the first clean report comes a
+         * period after the loss stops; a rise that overshoots still
+         * doubles the wait) */
+        c.up_hold_us = UP_HOLD_US;
         if (tile)
             c.quality_max = TILE_QUALITY;
         lm_adapt_init(&vw->ad, &c, m->u.ask.w, m->u.ask.h, m->u.ask.fps);

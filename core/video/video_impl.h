@@ -27,12 +27,21 @@
                               streams of ~7 bands a frame, 10+ frames */
 #define OUT_ITEMS 1024
 #define REPORT_US 1000000  /* a viewer reports once a second */
-#define REASM_WAIT_US 8000 /* an incomplete frame is shown this long
-                              after its first band: a sender sends a
-                              frame's bands in one burst (1.6 ms for 20 KB
-                              at 100 Mbit/s), so what has not come by then
-                              is lost; at 20 ms, 10 % loss took the delay
-                              p50 from 2 to 21 ms (tests/sim/video.py) */
+/* An incomplete frame is shown this long after its first band: a sender
+ * sends a frame's bands in one burst, so what has not come by then is
+ * lost. The wait follows each sender: twice the mean spread of its
+ * complete frames' bands plus REASM_WAIT_PAD_US, between the bounds. At
+ * a fixed 20 ms, 10 % loss took the delay p50
+ * from 2 to 21 ms (tests/sim/video.py), and on a 2 Mbit/s link a frame's
+ * few packets from three senders take ~30 ms to come, so a fixed 8 ms
+ * made most bands late there. */
+#define REASM_WAIT_US 8000     /* to start with */
+#define REASM_WAIT_MIN_US 8000 /* at 4 ms, a node on two loaded cores
+                                  showed a frame healed now and then with
+                                  no loss at all, and its viewer's quality
+                                  never came back after a loss */
+#define REASM_WAIT_MAX_US 40000
+#define REASM_WAIT_PAD_US 3000
 
 /* One size the capture thread encodes each frame. */
 typedef struct vsize {
@@ -101,6 +110,9 @@ typedef struct viewer {
     int64_t next_us;   /* rate: the next frame it gets, by capture time */
     uint32_t frame;    /* the frame being sent */
     bool sending;      /* this frame goes to it */
+    bool sent_any;
+    uint32_t last_sent; /* the last frame it got */
+    uint8_t skip;      /* frames left out before this one (its rate) */
     uint32_t sent_frames; /* since its last report */
     uint64_t tx_bytes, tx_bytes_mark;
     int64_t tx_mark_us;
@@ -126,6 +138,13 @@ typedef struct stream {
     lm_reasm_stats mark; /* reasm's counts at the period's start */
     void *rec;           /* the recording, or NULL (video_rec.c) */
     uint64_t stale;      /* bands skipped: a newer frame had come */
+    uint32_t cur_frame;  /* the frame whose first band came at cur_first */
+    int64_t cur_first;
+    int64_t spread_us;   /* mean first-to-last band of complete frames */
+    bool skip_seen;      /* a band of skip_frame came: its skip is counted */
+    uint32_t skip_frame;
+    uint64_t planned, planned_mark; /* bands of frames the sender left out
+                                       on purpose (its rate for us) */
 } stream;
 
 struct lm_video {

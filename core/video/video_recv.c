@@ -82,12 +82,30 @@ static void show(lm_video *v, unsigned slot, stream *s, uint32_t frame,
     push_out(v, &it);
 }
 
+/* How long the current frame's bands took to come, up to this one:
+ * smoothed into the wait for incomplete frames (video_impl.h). */
+static void learn_wait(stream *s, int64_t arrival_us)
+{
+    s->spread_us += (arrival_us - s->cur_first - s->spread_us) / 8;
+    int64_t w = 2 * s->spread_us + REASM_WAIT_PAD_US;
+    lm_reasm_set_wait(&s->ra, w < REASM_WAIT_MIN_US   ? REASM_WAIT_MIN_US
+                              : w > REASM_WAIT_MAX_US ? REASM_WAIT_MAX_US
+                                                      : w);
+}
+
 static void on_band(lm_video *v, unsigned slot, const rx_item *it)
 {
     stream *s = &v->st[slot];
     if (!s->live)
         return;
     const lm_video_band_msg *b = &it->band;
+    /* frames the sender left out for our rate: reasm counts their bands
+     * as lost (as many as this frame's), the report takes them back */
+    if (!s->skip_seen || b->frame != s->skip_frame) {
+        s->skip_seen = true;
+        s->skip_frame = b->frame;
+        s->planned += (uint64_t)lm_video_band_skip(b->flags) * b->count;
+    }
     /* newest frame wins here too: a band of a frame older than one that
      * has already come is not worth its decode when this thread is
      * behind (a restart's numbers are far off, and not skipped) */
@@ -102,8 +120,14 @@ static void on_band(lm_video *v, unsigned slot, const rx_item *it)
     lm_reasm_put(&s->ra, &rb, it->arrival_us, &o);
     if (o.show_before)
         show(v, slot, s, o.shown_frame, o.shown_healed, it->arrival_us);
+    if (o.verdict == LM_REASM_LATE && b->frame == s->cur_frame)
+        learn_wait(s, it->arrival_us); /* the wait was too short for it */
     if (o.verdict != LM_REASM_PAINT)
         return;
+    if (o.resize || b->frame != s->cur_frame) {
+        s->cur_frame = b->frame;
+        s->cur_first = it->arrival_us;
+    }
     if (o.resize && resize(v, s, o.w, o.h) < 0)
         return;
     /* the frame's times come from its bands (all carry the same) */
@@ -120,8 +144,10 @@ static void on_band(lm_video *v, unsigned slot, const rx_item *it)
     (void)lm_band_decode(v->dec, &band, s->fw, s->fh, s->div, &s->canvas);
     int64_t t1 = video_mono_us();
     s->decode_acc += t1 - t0;
-    if (o.show_after)
+    if (o.show_after) {
+        learn_wait(s, it->arrival_us); /* a complete frame */
         show(v, slot, s, b->frame, 0, t1);
+    }
 }
 
 /* Once a second: a REPORT for the sender and the stats snapshot. */
@@ -131,8 +157,11 @@ static void report(lm_video *v, unsigned slot, stream *s, int64_t now)
     int64_t span = now - s->period_us;
     if (span <= 0)
         return;
+    uint64_t planned = s->planned - s->planned_mark;
     uint64_t expected = st->expected - s->mark.expected;
     uint64_t lost = st->lost - s->mark.lost;
+    expected = expected > planned ? expected - planned : 0;
+    lost = lost > planned ? lost - planned : 0;
     uint64_t late = st->late - s->mark.late;
     if (lost > expected)
         lost = expected;
@@ -173,6 +202,7 @@ static void report(lm_video *v, unsigned slot, stream *s, int64_t now)
     pthread_mutex_unlock(&v->stats_lock);
 
     s->mark = *st;
+    s->planned_mark = s->planned;
     s->period_us = now;
     s->frames = s->decode_sum = s->delay_n = s->transit_n = 0;
     s->delay_sum = s->transit_acc = 0;

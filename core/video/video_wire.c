@@ -199,3 +199,16 @@ int lm_video_decode(const uint8_t *buf, size_t len, lm_video_msg *m)
     }
     return rc;
 }
+
+int lm_video_band_set_skip(uint8_t *buf, size_t len, unsigned skip)
+{
+    if (len < LM_VIDEO_BAND_HEAD || buf[0] != LM_MSG_VIDEO_BAND)
+        return LM_EINVAL;
+    if (skip > LM_VIDEO_BAND_SKIP_MAX)
+        skip = LM_VIDEO_BAND_SKIP_MAX;
+    uint8_t f = buf[LM_VIDEO_BAND_FLAGS_AT];
+    buf[LM_VIDEO_BAND_FLAGS_AT] =
+        (uint8_t)((f & ~LM_VIDEO_BAND_SKIP_MASK) |
+                  (skip << LM_VIDEO_BAND_SKIP_SHIFT));
+    return 0;
+}

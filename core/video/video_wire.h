@@ -61,7 +61,16 @@
 #define LM_VIDEO_BAND_TABLES 0x01 /* jpeg is a whole JPEG with its own
                                      tables (else a scan for band.h's
                                      standard header at `quality`) */
-#define LM_VIDEO_BAND_FLAGS LM_VIDEO_BAND_TABLES
+/* Frames the sender left out on purpose just before this one, 0..3: a
+ * viewer it sends at a lower rate than its camera's. The viewer does not
+ * count them as lost (a rate step is not loss, or adaptation could never
+ * come back up). Set per viewer in the encoded bytes, at
+ * LM_VIDEO_BAND_FLAGS_AT, by lm_video_band_set_skip. */
+#define LM_VIDEO_BAND_SKIP_MASK 0x06
+#define LM_VIDEO_BAND_SKIP_SHIFT 1
+#define LM_VIDEO_BAND_SKIP_MAX 3
+#define LM_VIDEO_BAND_FLAGS (LM_VIDEO_BAND_TABLES | LM_VIDEO_BAND_SKIP_MASK)
+#define LM_VIDEO_BAND_FLAGS_AT 30 /* the flags byte of an encoded BAND */
 
 typedef struct lm_video_band_msg {
     uint32_t frame;      /* the sender's capture count, +1 per frame, wraps */
@@ -112,5 +121,14 @@ int lm_video_encode(const lm_video_msg *m, uint8_t *buf, size_t cap);
  * LM_ETOOBIG (over LM_VIDEO_WIRE_MAX, JPEG over the cap), LM_EUNKNOWN
  * (not a video type). On error *m holds only its type. */
 int lm_video_decode(const uint8_t *buf, size_t len, lm_video_msg *m);
+
+/* In an encoded BAND of len bytes: sets its skip (clamped to
+ * LM_VIDEO_BAND_SKIP_MAX). 0, or LM_EINVAL when buf is no BAND. */
+int lm_video_band_set_skip(uint8_t *buf, size_t len, unsigned skip);
+/* The skip of a decoded band's flags. */
+static inline unsigned lm_video_band_skip(uint8_t flags)
+{
+    return (flags & LM_VIDEO_BAND_SKIP_MASK) >> LM_VIDEO_BAND_SKIP_SHIFT;
+}
 
 #endif

@@ -213,6 +213,12 @@ def host_mode(o):
                           f"{p.get('tx_fps')} fps, quality {p.get('tx_quality')}, "
                           f"{p.get('tx_kbps')} kbit/s ({p.get('tx_downs')} steps down, "
                           f"{p.get('tx_ups')} up)")
+        st = low.evs("video_stats")
+        for p in (st[-1].get("peers", []) if st else []):
+            print(f"{low.name} gets {p.get('id')}: {p.get('rx_w')}x{p.get('rx_h')} "
+                  f"{p.get('rx_fps')} fps {p.get('rx_kbps')} kbit/s, loss "
+                  f"{p.get('loss_permille')} per mille, {p.get('late')} late, "
+                  f"{p.get('stale')} stale")
         tc = lan.tc_stats(capped)
         print(f"{capped.name}'s link: " + "; ".join(
             f"{w} {v['bytes'] * 8 / (time.monotonic() - nodes[0].launched) / 1e6:.2f} Mbit/s "
@@ -419,7 +425,12 @@ def main():
         if o.loss:
             rec = recovery(nodes, o.recover_max)
             if rec is None:
-                fails.append(f"quality not back within {o.recover_max:g} s of the loss stopping")
+                now = {n.name: [(p.get("tx_quality"), p.get("tx_w"), p.get("tx_fps"),
+                                 p.get("loss_permille"))
+                                for p in n.evs("video_stats")[-1].get("peers", [])]
+                       for n in nodes}
+                fails.append(f"quality not back within {o.recover_max:g} s of the loss "
+                             f"stopping: (quality, w, fps, rx loss) {now}")
             else:
                 print(f"after the loss stopped, every sender was back at its full quality, "
                       f"size and rate for every viewer in {rec:.1f} s")
