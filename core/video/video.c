@@ -299,10 +299,10 @@ static void on_report(lm_video *v, int s, const lm_video_msg *m)
         plan(v);
 }
 
-static bool same_state(const lm_video_msg *a, const lm_video_msg *b)
+static bool same_state(const vstate *a, const lm_video_msg *b)
 {
-    return a->u.state.on == b->u.state.on && a->u.state.w == b->u.state.w &&
-           a->u.state.h == b->u.state.h && a->u.state.fps == b->u.state.fps;
+    return a->on == (b->u.state.on != 0) && a->w == b->u.state.w &&
+           a->h == b->u.state.h && a->fps == b->u.state.fps;
 }
 
 static void on_receive(void *svc, const lm_member *from, const uint8_t *data,
@@ -341,7 +341,8 @@ static void on_receive(void *svc, const lm_member *from, const uint8_t *data,
         /* said again on every new link: an event only for a change */
         if (same_state(&v->told[s], m))
             break;
-        v->told[s].u.state = m->u.state;
+        v->told[s] = (vstate){m->u.state.on != 0, m->u.state.w,
+                              m->u.state.h, m->u.state.fps};
         emit_video(v, from->id, m->u.state.on, m->u.state.w, m->u.state.h,
                    m->u.state.fps);
         break;

@@ -49,6 +49,13 @@ typedef struct vsize {
     uint8_t quality;
 } vsize;
 
+/* A sender's camera as its STATE said. */
+typedef struct vstate {
+    bool on;
+    uint16_t w, h;
+    uint8_t fps;
+} vstate;
+
 enum {
     /* capture thread -> net thread (tx) */
     TX_BAND = 1,  /* an encoded BAND message, for the viewers of its size */
@@ -161,7 +168,7 @@ struct lm_video {
     uint64_t rx_bytes[SLOTS], rx_bytes_mark[SLOTS];
     int64_t rx_mark_us;
     double rx_kbps[SLOTS];
-    lm_video_msg told[SLOTS]; /* each sender's last STATE, told as an event */
+    vstate told[SLOTS]; /* each sender's last STATE, told as an event */
     bool cam_on;       /* told the room so */
     uint16_t cam_w, cam_h;
     uint8_t cam_fps;

@@ -185,6 +185,16 @@ static void one_frame(capture *c, const lm_video_frame *f)
 {
     lm_video *v = c->v;
     const lm_image *img = &f->img;
+    vsize want[SIZES_MAX];
+    pthread_mutex_lock(&v->want_lock);
+    unsigned n = v->nwant;
+    memcpy(want, v->want, sizeof want);
+    pthread_mutex_unlock(&v->want_lock);
+    if (n == 0 && c->told) { /* nobody watches: no decode, no encode */
+        c->counter++;
+        atomic_fetch_add(&v->frames, 1);
+        return;
+    }
     if (f->kind == LM_VFRAME_JPEG) {
         if (decode_jpeg(c, f->jpeg, f->len) < 0) {
             atomic_fetch_add(&v->bad_frames, 1);
@@ -202,11 +212,6 @@ static void one_frame(capture *c, const lm_video_frame *f)
         push_tx(v, &it);
         c->told = true;
     }
-    vsize want[SIZES_MAX];
-    pthread_mutex_lock(&v->want_lock);
-    unsigned n = v->nwant;
-    memcpy(want, v->want, sizeof want);
-    pthread_mutex_unlock(&v->want_lock);
     for (unsigned k = 0; k < n; k++)
         send_size(c, k, &want[k], img, f->capture_us);
     c->counter++;
