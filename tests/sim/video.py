@@ -422,6 +422,8 @@ def main():
                   f"sends {ntx / 1000:.2f} Mbit/s ({', '.join(sizes)})")
         print(f"video on the LAN (sum of what the nodes send): {tx / 1000:.1f} Mbit/s; "
               f"received: {rx / 1000:.1f} Mbit/s")
+        t = os.times()  # this harness, which reads every frame event
+        print(f"harness cpu over the whole run: {t.user + t.system:.1f} s")
         if o.loss:
             rec = recovery(nodes, o.recover_max)
             if rec is None:
