@@ -28,7 +28,7 @@ static void usage(FILE *f)
 "lanmeet on each machine and everyone is in one room. Nodes find each other\n"
 "with mDNS (avahi-daemon), link in a mesh and elect a hub that orders the\n"
 "group chat and mixes the audio. This version has the room, its chat,\n"
-"audio and files; video, screen sharing and the window are not built yet.\n"
+"audio, video and files; screen sharing and the window are not built yet.\n"
 "\n"
 "Options:\n"
 "  -n, --name NAME        display name (default: $USER@hostname)\n"
