@@ -174,7 +174,8 @@ static void on_out(lm_video *v, out_item *it)
     if (!id)
         return;
     if (it->kind == OUT_REPORT) {
-        send_msg(v, id, &it->report, LM_SEND_UNRELIABLE);
+        lm_mesh_send(v->n, id, LM_CH_VIDEO, it->bytes, it->len,
+                     LM_SEND_UNRELIABLE);
         return;
     }
     lm_ev_video_frame *ev =

@@ -94,7 +94,8 @@ typedef struct out_item {
     uint8_t kind;
     uint8_t slot;
     lm_ev_video_frame frame; /* OUT_FRAME: the payload, h unused */
-    lm_video_msg report;     /* OUT_REPORT */
+    uint8_t len;             /* OUT_REPORT: the encoded message */
+    uint8_t bytes[48];
 } out_item;
 
 /* What the decode thread says of one sender, for the stats answer:

@@ -181,8 +181,10 @@ static void report(lm_video *v, unsigned slot, stream *s, int64_t now)
                              : 0;
     m.u.report.queue_us = (uint32_t)(q < 0 ? 0 : q > UINT32_MAX ? UINT32_MAX
                                                                 : q);
-    out_item it = {.kind = OUT_REPORT, .slot = (uint8_t)slot, .report = m};
-    if (s->frames || expected)
+    out_item it = {.kind = OUT_REPORT, .slot = (uint8_t)slot};
+    int len = lm_video_encode(&m, it.bytes, sizeof it.bytes);
+    it.len = (uint8_t)(len > 0 ? len : 0);
+    if (len > 0 && (s->frames || expected))
         push_out(v, &it);
 
     rx_snap sn = {
