@@ -38,29 +38,79 @@ void fx_pump(lm_files *f, ftx *t)
     }
 }
 
-void fx_on_read(lm_files *f, fjob *j)
+/* Sends a chunk the worker read for t. */
+static void send_read(lm_files *f, ftx *t, const fjob *j)
+{
+    if (t->reading)
+        t->reading--;
+    bool sent = lm_mesh_send(f->n, j->to, LM_CH_FILE, j->data, j->len, 0) == 0;
+    fblob *b = fx_blob_find(f, j->id);
+    fup *u = fx_up_find(f, j->id);
+    uint64_t size = b ? b->size : u ? u->o.size : 0;
+    uint32_t chunk = b ? b->chunk : u ? u->o.chunk : 1;
+    if (sent)
+        t->sent += lm_file_chunk_len(size, chunk, j->index);
+    if (u && t->src)
+        fx_progress(f, u->o.id, true, t->sent, u->o.size, &u->prog_us,
+                    &u->prog_bytes, lm_mesh_now_us(), false);
+}
+
+/* Hands the link every held chunk whose link has room, oldest first; a
+ * chunk whose transfer ended meanwhile is dropped. */
+bool fx_flush_held(lm_files *f)
+{
+    fjob **at = &f->held_head, *last = NULL;
+    while (*at) {
+        fjob *j = *at;
+        ftx *t = fx_tx_find(f, j->id, j->to);
+        if (t && lm_mesh_queued(f->n, j->to) >= FX_QUEUE_MAX) {
+            last = j;
+            at = &j->next;
+            continue;
+        }
+        *at = j->next;
+        if (t) {
+            send_read(f, t, j);
+            fx_pump(f, t); /* may hold no chunk: reads come back later */
+        }
+        fjob_free(j);
+    }
+    f->held_tail = last;
+    return f->held_head != NULL;
+}
+
+void fx_drop_held(lm_files *f)
+{
+    while (f->held_head) {
+        fjob *j = f->held_head;
+        f->held_head = j->next;
+        fjob_free(j);
+    }
+    f->held_tail = NULL;
+}
+
+bool fx_on_read(lm_files *f, fjob *j)
 {
     ftx *t = fx_tx_find(f, j->id, j->to);
-    if (t && t->reading)
-        t->reading--;
-    if (j->rc == 0 && t) {
-        bool sent =
-            lm_mesh_send(f->n, j->to, LM_CH_FILE, j->data, j->len, 0) == 0;
-        fblob *b = fx_blob_find(f, j->id);
-        fup *u = fx_up_find(f, j->id);
-        uint64_t size = b ? b->size : u ? u->o.size : 0;
-        uint32_t chunk = b ? b->chunk : u ? u->o.chunk : 1;
-        if (sent)
-            t->sent += lm_file_chunk_len(size, chunk, j->index);
-        if (u && t->src)
-            fx_progress(f, u->o.id, true, t->sent, u->o.size, &u->prog_us,
-                     &u->prog_bytes, lm_mesh_now_us(), false);
-    } else if (j->rc < 0 && t) {
+    if (!t)
+        return false;
+    if (j->rc < 0) {
+        if (t->reading)
+            t->reading--;
         lm_mesh_log(f->n, "files: cannot read a chunk to send: %s",
                     lm_strerror(j->rc));
-    }
-    if (t)
         fx_pump(f, t);
+        return false;
+    }
+    j->next = NULL;
+    if (f->held_tail)
+        f->held_tail->next = j;
+    else
+        f->held_head = j;
+    f->held_tail = j;
+    if (fx_flush_held(f))
+        lm_mesh_tick_at(f->n, f, lm_mesh_now_us() + FX_HELD_US);
+    return true;
 }
 
 /* The store holds more of id: every downloader of it may have it. */

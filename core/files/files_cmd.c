@@ -94,7 +94,10 @@ void files_on_answer(lm_files *f, fjob *j)
     case J_BEGIN: fx_on_begin(f, j); break;
     case J_PUT: fx_on_put(f, j); break;
     case J_READ:
-    case J_SRC_READ: fx_on_read(f, j); break;
+    case J_SRC_READ:
+        if (fx_on_read(f, j))
+            return; /* held until its link has room */
+        break;
     case J_EXPORT:
         if (j->rc < 0)
             files_emit_failed(f, j->id, "io: the file could not be saved in "
@@ -371,6 +374,8 @@ static int64_t tick(void *svc, int64_t now)
             fx_progress(f, r->o.id, false, lm_xfer_bytes(&r->x), r->o.size,
                         &r->prog_us, &r->prog_bytes, now, false);
     }
+    if (fx_flush_held(f))
+        return now + FX_HELD_US;
     for (size_t i = 0; i < FX_TX && !busy; i++)
         busy = f->tx[i].used;
     return now + (busy ? 100000 : 1000000);
@@ -410,6 +415,7 @@ static void files_free(void *svc)
         next = j->next;
         fjob_free(j);
     }
+    fx_drop_held(f);
     pthread_mutex_destroy(&f->mu);
     pthread_cond_destroy(&f->cv);
     free(f->offers);

@@ -30,9 +30,18 @@
                           chunks at most, with room for the rest */
 #define FX_PROGRESS_US 250000 /* file_progress at most 4 a second */
 #define FX_STALL_US 3000000   /* asked and nothing came: ask again */
-#define FX_WINDOW LM_XFER_WINDOW /* bytes in flight per transfer: 1 MiB
-                                    measured no faster here, and chat waits
-                                    behind what is queued (bench_files) */
+/* Bytes asked per transfer and not yet arrived. The credit goes round
+ * through both workers and both net threads, so a window of 4 chunks left
+ * the link idle between rounds (30 MB/s through the hub, bench_files);
+ * 16 chunks keep it busy. What the window lets the sender have ready is
+ * not all queued in ENet: see FX_QUEUE_MAX. */
+#define FX_WINDOW (1024u * 1024)
+/* A chunk is handed to a link only while less than this waits in it
+ * unacknowledged (lm_mesh_queued): ENet sends one peer's reliable
+ * messages in order, so a chat line queued behind a whole window of
+ * chunks waited for all of it (chat p99 47 ms during a transfer). */
+#define FX_QUEUE_MAX (192u * 1024)
+#define FX_HELD_US 200 /* a held chunk looks at its link again after this */
 #define FX_PATH_MAX 4096
 
 typedef enum jkind {
@@ -147,6 +156,10 @@ struct lm_files {
     lm_file_msg m;       /* scratch for decoding and encoding */
     uint8_t *out;        /* LM_FILE_WIRE_MAX: scratch for encoding */
     atomic_bool woken;   /* a drain is posted */
+    /* chunks read and encoded, waiting for their link's queue to drain
+     * (FX_QUEUE_MAX), oldest first; each still counts in its ftx's
+     * `reading`, so there are at most FX_READS per transfer */
+    fjob *held_head, *held_tail;
     /* the queue to the worker and back */
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -204,7 +217,9 @@ void fx_up_end(lm_files *f, fup *u);
 void files_on_receive(void *svc, const lm_member *from, const uint8_t *data,
                       size_t len);
 void fx_pump(lm_files *f, ftx *t);
-void fx_on_read(lm_files *f, fjob *j);
+bool fx_on_read(lm_files *f, fjob *j); /* true: it kept j */
+bool fx_flush_held(lm_files *f);      /* true: some are still held */
+void fx_drop_held(lm_files *f);       /* at the end */
 void fx_serve_grown(lm_files *f, const fblob *b, bool force);
 void fx_ask(lm_files *f, frx *r);
 void fx_rx_fail(lm_files *f, frx *r, uint8_t code, const char *why);

@@ -98,6 +98,15 @@ int64_t mesh_tick(lm_node *n, int64_t now)
     return next;
 }
 
+void lm_mesh_tick_at(lm_node *n, const void *svc, int64_t at_us)
+{
+    for (size_t i = 0; i < n->nservices; i++) {
+        int64_t *due = &n->services[i].due_us;
+        if (n->services[i].svc == svc && (*due == 0 || at_us < *due))
+            *due = at_us;
+    }
+}
+
 /* ---- members and roles ---------------------------------------------------- */
 
 bool lm_mesh_next(lm_node *n, size_t *cursor, lm_member *out)
@@ -258,6 +267,19 @@ void lm_mesh_send_msg_all(lm_node *n, uint8_t channel, const lm_msg *m,
         return;
     lm_mesh_send_all(n, channel, plain, (size_t)len, 0, except);
     lm_secure_wipe(plain, (size_t)len);
+}
+
+size_t lm_mesh_queued(lm_node *n, uint64_t to)
+{
+    const lm_link *l = link_by_id(n, to);
+    if (!l || !l->peer)
+        return 0;
+    size_t bytes = l->peer->reliableDataInTransit;
+    for (ENetListIterator it = enet_list_begin(&l->peer->outgoingCommands);
+         it != enet_list_end(&l->peer->outgoingCommands);
+         it = enet_list_next(it))
+        bytes += ((const ENetOutgoingCommand *)(const void *)it)->fragmentLength;
+    return bytes;
 }
 
 void lm_mesh_bad(lm_node *n, uint64_t from, uint8_t channel, int rc)

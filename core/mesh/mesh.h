@@ -123,6 +123,17 @@ int lm_mesh_send_msg(lm_node *n, uint64_t to, uint8_t channel,
 void lm_mesh_send_msg_all(lm_node *n, uint8_t channel, const lm_msg *m,
                           uint64_t except);
 
+/* Brings svc's next tick forward to at_us (monotonic µs) when that is
+ * sooner than the deadline its last tick returned; net thread. */
+void lm_mesh_tick_at(lm_node *n, const void *svc, int64_t at_us);
+
+/* Bytes this node has handed the link to `to` (every channel) that it
+ * has not yet seen acknowledged: ENet's queue plus what is in flight; 0
+ * for no member. A bulk sender (files) keeps this small, so a chat line
+ * or a control message queued after it waits for little: ENet sends one
+ * peer's reliable messages in order, whatever their channel. */
+size_t lm_mesh_queued(lm_node *n, uint64_t to);
+
 /* A message from `from` did not decode (rc from the codec): counted, and
  * a peer that keeps doing it is reported. */
 void lm_mesh_bad(lm_node *n, uint64_t from, uint8_t channel, int rc);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "clock.h"
 #include "err.h"
@@ -716,17 +717,21 @@ static void *net_main(void *arg)
             due = peers;
         /* sleep until the earliest deadline: ours or a service's */
         int64_t wake = due && due < next_tick ? due : next_tick;
-        int wait_ms = (int)((wake - now + 999) / 1000);
-        if (wait_ms < 0)
-            wait_ms = 0;
-        if (wait_ms > LM_POLL_MAX_MS)
-            wait_ms = LM_POLL_MAX_MS;
+        /* to the microsecond: a service may ask for less than a ms (the
+         * file service, waiting for a link's queue to drain) */
+        int64_t wait_us = wake - now;
+        if (wait_us < 0)
+            wait_us = 0;
+        if (wait_us > LM_POLL_MAX_MS * 1000)
+            wait_us = LM_POLL_MAX_MS * 1000;
+        struct timespec wait = {.tv_sec = wait_us / 1000000,
+                                .tv_nsec = (long)(wait_us % 1000000) * 1000};
         struct pollfd pfd[3] = {
             {.fd = n->host->socket, .events = POLLIN},
             {.fd = lm_queue_fd(n->cmds), .events = POLLIN},
             {.fd = lm_queue_fd(n->hints_q), .events = POLLIN},
         };
-        if (poll(pfd, 3, wait_ms) < 0 && errno != EINTR) {
+        if (ppoll(pfd, 3, &wait, NULL) < 0 && errno != EINTR) {
             node_error(n, "internal", "poll failed: %s", strerror(errno));
             break;
         }
