@@ -26,16 +26,28 @@
 #define LIST_MAX 64          /* devices looked at by name */
 #define BYTES_PER_MS (RATE / 1000 * 2) /* mono int16 */
 
-/* Buffers, as asked of the server (tests/bench/rig/run.sh --route).
+/* Buffers, as asked of the server (tests/bench/rig/run.sh --route, the
+ * bursts looped from a_mic to a_out by bench_devloop at 2.5 ms frames).
  * Capture: the server hands over a fragment of CAP_FRAG_MS once it holds
- * one, so a sample waits at most that long in the server.
- * Playback: the server keeps PLAY_TLEN_MS queued and asks for more each
- * time PLAY_MINREQ_MS of it has played; it starts at once (prebuf 0 would
- * let it run dry and skip, so it is one request). With
- * PA_STREAM_ADJUST_LATENCY the server also sets the device's own latency
- * from these figures rather than adding them on top of it. */
-#define CAP_FRAG_MS 2.5
-#define PLAY_TLEN_MS 5.0
+ * one. Playback: PLAY_TLEN_MS in all, the device's own latency included
+ * (PA_STREAM_ADJUST_LATENCY: the server gives the device (tlength - 2 x
+ * minreq) / 2 and keeps the rest queued), more asked for each time
+ * PLAY_MINREQ_MS has played, and playing starts once that much is there.
+ * Measured in one session on a loaded 2-core machine (median / p90):
+ *   fragment 2.5, tlength 5:   15.5 / 31.0 ms (the device gets 0 ms,
+ *                              which the server makes 0.5 ms; a null sink
+ *                              driven so was seen 400 ms behind)
+ *   fragment 2.5, tlength 10:  22.0 / 27.5 ms
+ *   fragment 5, tlength 10:    15.0 / 15.0 ms (the one kept)
+ *   fragment 2.5, tlength 5, no ADJUST_LATENCY: 30.0 / 61.5 ms
+ * and on a quieter hour: parec | pacat 7.5 ms, this backend 10.5 ms (2.5
+ * / 5), PortAudio through ALSA's pulse PCM 21.6 ms. */
+#define CAP_FRAG_MS 5.0
+/* What the server may hold for us when our thread is late (a loaded
+ * machine) before it drops the oldest: a late thread costs a glitch, not
+ * a delay that stays. */
+#define CAP_MAX_MS 40.0
+#define PLAY_TLEN_MS 10.0
 #define PLAY_MINREQ_MS 2.5
 
 typedef struct session {
@@ -393,6 +405,7 @@ static int open_stream(lm_audio_dev *d, const char *dev, char *why,
     int rc;
     if (d->input) {
         at.fragsize = ms_bytes(CAP_FRAG_MS);
+        at.maxlength = ms_bytes(CAP_MAX_MS);
         pa_stream_set_read_callback(d->st, on_read, d);
         pa_stream_set_overflow_callback(d->st, on_xrun, d);
         rc = pa_stream_connect_record(d->st, dev, &at, fl);
