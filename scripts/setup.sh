@@ -11,7 +11,7 @@ PACKAGES=(
   libsdl2-dev libsdl2-ttf-dev libopus-dev libspeexdsp-dev libsodium-dev
   libx11-dev libxext-dev
   avahi-daemon avahi-utils dbus iproute2 tcpdump
-  libasound2-dev libasound2-plugins pulseaudio pulseaudio-utils
+  libasound2-dev libasound2-plugins libpulse-dev pulseaudio pulseaudio-utils
   python3 clang libclang-rt-14-dev libjpeg-turbo-progs
 )
 
