@@ -12,7 +12,7 @@ PACKAGES=(
   libx11-dev libxext-dev
   avahi-daemon avahi-utils dbus iproute2 tcpdump
   libasound2-dev libasound2-plugins libpulse-dev pulseaudio pulseaudio-utils
-  python3 clang libclang-rt-14-dev libjpeg-turbo-progs
+  python3 clang libclang-rt-14-dev libjpeg-turbo-progs ffmpeg
 )
 
 missing=()

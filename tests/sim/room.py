@@ -117,6 +117,8 @@ class Node:
             cmd.append("--host")
         if not any(a.startswith(("--mic", "--speaker", "--no-audio")) for a in extra):
             cmd += ["--mic", "none", "--speaker", "none"]  # never the machine's sound card
+        if not any(a.startswith(("--camera", "--no-camera")) for a in extra):
+            cmd.append("--no-camera")  # nor its camera
         if not mdns:
             cmd.append("--no-mdns")
         for p in self.peer_addrs:
