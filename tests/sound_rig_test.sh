@@ -5,8 +5,9 @@
 #
 # Runs tests/bench/rig/run.sh once, short (2.5 ms frames, 10 bursts): a
 # private PulseAudio in a network namespace of its own, three nodes (a hub
-# with no device, A and B on the server's devices through PortAudio and
-# ALSA's pulse PCM), A's microphone fed bursts, B an echo. Passes when B's
+# with no device, A and B on the server's devices through libpulse, the
+# default backend where a server runs), A's microphone fed bursts, B an
+# echo. Passes when B's
 # speaker played at least 6 of the 8 bursts counted and A's speaker got at
 # least 6 echoes back, each within a second. Exit 77 (skipped) without
 # root, network namespaces or pulseaudio.

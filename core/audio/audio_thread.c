@@ -8,6 +8,8 @@
  * two rings and a few atomics. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 
@@ -374,11 +376,28 @@ static bool run_chain(lm_audio *a, int16_t *pcm, bool open)
     return lm_dsp_process(a->dsp, pcm, a->played_any ? a->played : NULL);
 }
 
+/* A sound card's frames are on time only if this thread runs when they
+ * come: on a loaded machine a thread of the default class waited over
+ * 100 ms at times (the microphone ring cut its backlog) and the delay
+ * stayed in the buffers after it. Real-time scheduling just under the
+ * sound server's own (PulseAudio's default is 5) is asked for, and
+ * granted to root or by RLIMIT_RTPRIO; without it the thread runs as
+ * before. The thread sleeps every frame, so it cannot hold a core. */
+#define AUDIO_RT_PRIORITY 4
+
+static void ask_realtime(void)
+{
+    struct sched_param sp = {.sched_priority = AUDIO_RT_PRIORITY};
+    (void)pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+}
+
 void *audio_main(void *arg)
 {
     lm_audio *a = arg;
     int16_t pcm[MAX_SAMPLES], out[MAX_SAMPLES];
     a->dsp = open_chain(a);
+    if (a->cfg.mic.ops && a->cfg.mic.ops->paced)
+        ask_realtime();
     int64_t start = audio_mono_us(), next = start;
     item first = {.kind = OUT_STARTED, .capture_us = start};
     push_out(a, &first);
@@ -394,7 +413,9 @@ void *audio_main(void *arg)
             next = audio_mono_us();
             continue;
         }
-        if (!a->cfg.mic.ops || !a->cfg.mic.ops->paced)
+        /* a device that keeps time makes the thread wait in its read;
+         * anything else, or a device that failed, waits on the clock */
+        if (!a->cfg.mic.ops || !a->cfg.mic.ops->paced || a->dev_failed)
             sleep_until(next);
         int64_t now = audio_mono_us();
         next += a->cfg.frame_us;

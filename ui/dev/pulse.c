@@ -9,7 +9,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "pulse.h"
 
+#include <pthread.h>
 #include <pulse/pulseaudio.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -56,8 +58,15 @@ typedef struct session {
     bool timed_out;
 } session;
 
+/* libpulse's loop thread moves every sample to and from the ring: it is
+ * asked to run real-time as the audio thread is (audio_thread.c says
+ * why), at the same priority, from its first callback; without the right
+ * to, it runs as before. */
+#define LOOP_RT_PRIORITY 4
+
 struct lm_audio_dev {
     session s;
+    bool rt_asked; /* the loop thread's own */
     pa_stream *st;
     lm_sndring *ring;
     bool input;
@@ -257,11 +266,21 @@ static void on_xrun(pa_stream *st, void *ud)
     atomic_fetch_add_explicit(&d->xruns, 1, memory_order_relaxed);
 }
 
+static void ask_realtime(lm_audio_dev *d)
+{
+    if (d->rt_asked)
+        return;
+    d->rt_asked = true;
+    struct sched_param sp = {.sched_priority = LOOP_RT_PRIORITY};
+    (void)pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+}
+
 /* The server has sound for us: all of it into the ring. */
 static void on_read(pa_stream *st, size_t nbytes, void *ud)
 {
     (void)nbytes;
     lm_audio_dev *d = ud;
+    ask_realtime(d);
     while (pa_stream_readable_size(st) > 0) {
         const void *p;
         size_t n;
@@ -277,6 +296,7 @@ static void on_read(pa_stream *st, size_t nbytes, void *ud)
 static void on_write(pa_stream *st, size_t nbytes, void *ud)
 {
     lm_audio_dev *d = ud;
+    ask_realtime(d);
     while (nbytes >= 2) {
         void *buf = NULL;
         size_t n = nbytes;
