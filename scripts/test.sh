@@ -2,10 +2,10 @@
 # Installs what is needed, builds, and runs every test: the unit tests, the
 # Avahi and harness tests (in network namespaces they create), all of them
 # again under AddressSanitizer + UndefinedBehaviorSanitizer, and each fuzz
-# target for a bounded time (FUZZ_SECONDS, default 60).
+# target for a bounded time (FUZZ_SECONDS, default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 start=$(date +%s)
 
 bash scripts/setup.sh
