@@ -3,6 +3,7 @@
 #include "portaudio.h"
 
 #include <fcntl.h>
+#include <pa_linux_alsa.h>
 #include <portaudio.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -313,6 +314,11 @@ static int open_dir(const char *name, bool input, lm_audio_io *out,
                               input ? NULL : &p, RATE,
                               paFramesPerBufferUnspecified, paClipOff,
                               on_audio, d);
+    /* ALSA's callback thread runs real-time where allowed, as the audio
+     * thread does (core/audio/audio_thread.c says why) */
+    const PaHostApiInfo *hi = Pa_GetHostApiInfo(di->hostApi);
+    if (e == paNoError && hi && hi->type == paALSA)
+        PaAlsa_EnableRealtimeScheduling(d->stream, 1);
     if (e == paNoError && (e = Pa_StartStream(d->stream)) != paNoError) {
         Pa_CloseStream(d->stream);
         d->stream = NULL;
