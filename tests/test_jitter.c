@@ -658,63 +658,11 @@ static void test_replayed_run(void)
     lm_jitter_free(j);
 }
 
-/* The lead: on a clean stream (every packet on time, the player at a
- * fixed phase) a buffer with no lead plays each frame exactly one frame
- * sooner than one with the default lead of a frame, with nothing lost or
- * run dry either way; at each frame size. */
-static void test_lead(void)
-{
-    static const struct {
-        unsigned frame_us;
-        int64_t phase; /* the get after the packet's arrival */
-    } leads[] = {{F2, 300}, {F5, 300}, {F10, 300}, {F2, 2000}, {F10, 9000}};
-    for (size_t r = 0; r < sizeof leads / sizeof leads[0]; r++) {
-        int64_t delay[2] = {0, 0};
-        for (unsigned lead = 0; lead < 2; lead++) {
-            lm_jitter *j = lm_jitter_new(leads[r].frame_us, 32);
-            CHECK(j != NULL);
-            if (!j)
-                return;
-            if (lead == 0)
-                lm_jitter_set_lead(j, 0);
-            uint8_t p[PAYLOAD_LEN], out[LM_JITTER_PAYLOAD_MAX];
-            int64_t f = leads[r].frame_us;
-            uint64_t frames_at_warm = 0, under_at_warm = 0;
-            const uint32_t n = (uint32_t)(3000000 / f); /* 3 s */
-            for (uint32_t seq = 0; seq < n; seq++) {
-                payload(seq, p);
-                lm_jitter_put(j, seq, seq * f, p, sizeof p);
-                lm_jitter_get(j, seq * f + leads[r].phase, out, sizeof out,
-                              NULL, NULL);
-                if (seq == n / 2) {
-                    lm_jitter_stats st;
-                    lm_jitter_stats_get(j, &st);
-                    frames_at_warm = st.frames;
-                    under_at_warm = st.underruns;
-                }
-            }
-            lm_jitter_stats st;
-            lm_jitter_stats_get(j, &st);
-            delay[lead] = st.delay_us;
-            /* after the start, one frame played per get */
-            CHECK_EQ_INT(st.frames - frames_at_warm, n - 1 - n / 2);
-            CHECK_EQ_INT(st.underruns, under_at_warm);
-            CHECK_EQ_INT(st.lost, 0);
-            lm_jitter_free(j);
-        }
-        if (delay[1] - delay[0] != leads[r].frame_us)
-            fprintf(stderr, "lead row %zu: delays %lld / %lld\n", r,
-                    (long long)delay[0], (long long)delay[1]);
-        CHECK_EQ_INT(delay[1] - delay[0], leads[r].frame_us);
-    }
-}
-
 int main(void)
 {
     RUN(test_contract);
     RUN(test_flood);
     RUN(test_replayed_run);
     RUN(test_scenarios);
-    RUN(test_lead);
     return check_report();
 }

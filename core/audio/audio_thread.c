@@ -134,12 +134,6 @@ static void take_input(lm_audio *a, int64_t now)
                 break;
             slot_reset(s);
             s->jit = lm_jitter_new(a->cfg.frame_us, JITTER_FRAMES);
-            /* no frame of lead at the hub: a lone talker's packets go on
-             * as they came, each with the copy of the one before, and
-             * the listener's own buffer waits for the next one (a mix
-             * conceals a lost frame instead): a frame less each way */
-            if (s->jit)
-                lm_jitter_set_lead(s->jit, 0);
             if (!s->dec)
                 s->dec = audio_new_decoder();
             s->live = s->jit && s->dec;

@@ -51,7 +51,6 @@ enum state { IDLE, BUFFERING, PLAYING };
 
 struct lm_jitter {
     int64_t frame_us;
-    int64_t lead_us;   /* beyond the spread: the next frame, for FEC */
     unsigned max_frames;
     enum state state;
     uint32_t next_seq; /* the frame the next get plays */
@@ -142,7 +141,6 @@ lm_jitter *lm_jitter_new(unsigned frame_us, unsigned max_frames)
     if (!j)
         return NULL;
     j->frame_us = frame_us;
-    j->lead_us = frame_us;
     j->max_frames = max_frames;
     unsigned per = WINDOW_US / frame_us / WINDOW_BLOCKS;
     j->arrivals.per_block = j->players.per_block = per ? per : 1;
@@ -154,18 +152,13 @@ void lm_jitter_free(lm_jitter *j)
     free(j);
 }
 
-void lm_jitter_set_lead(lm_jitter *j, unsigned frames)
-{
-    j->lead_us = frames ? j->frame_us : 0;
-}
-
-/* Delay aimed at: the spread, the lead (the next frame), a guard; never
- * more than the slots can hold. */
+/* Delay aimed at: the spread, the next frame, a guard; never more than
+ * the slots can hold. */
 static int64_t target_us(const lm_jitter *j, int64_t *spread)
 {
     int64_t lo, hi;
     *spread = win_span(&j->arrivals, &lo, &hi) ? hi - lo : 0;
-    int64_t t = *spread + j->lead_us + GUARD_US;
+    int64_t t = *spread + j->frame_us + GUARD_US;
     int64_t cap = (int64_t)(j->max_frames - 1) * j->frame_us;
     return t < cap ? t : cap;
 }

@@ -13,8 +13,7 @@
  * sender's frame clock (arrival minus seq * frame, over the last ~2 s) and
  * keeps the play point that spread plus one frame plus a small guard behind
  * the earliest arrivals, so the frame being played and the one after it
- * (for FEC) have come (or, with no lead, lm_jitter_set_lead, just the
- * frame being played). When the spread grows it grows at once, by holding
+ * (for FEC) have come. When the spread grows it grows at once, by holding
  * the play point for a period (an EMPTY); when the play point has been a
  * frame or more deeper than needed for a whole second it drops the excess
  * frames at once. On a clean LAN that is one or two frames.
@@ -66,15 +65,6 @@ typedef struct lm_jitter_stats {
  * when allocation fails. The only call that allocates. */
 lm_jitter *lm_jitter_new(unsigned frame_us, unsigned max_frames);
 void lm_jitter_free(lm_jitter *j); /* NULL-safe */
-
-/* How many frames beyond the spread it waits for: 1 (the default) keeps
- * the next packet at hand, whose FEC or redundant copy stands in for a
- * lost frame; 0 plays each frame as soon as the spread allows, one
- * frame sooner, for a player whose losses are repaired further on (the
- * hub forwards the packets, redundant copies and all, to listeners that
- * wait for the next one themselves). Any other value is taken as 1. Call
- * before the first put. */
-void lm_jitter_set_lead(lm_jitter *j, unsigned frames);
 
 /* Offers one packet that arrived at arrival_us; copies len bytes (0 to
  * LM_JITTER_PAYLOAD_MAX) from data, which it borrows. Never fails: a
