@@ -24,8 +24,8 @@
 #define FX_TX 32       /* transfers this node serves at once */
 #define FX_UP 16       /* its own uploads not finished */
 #define FX_SRC FX_UP   /* files the worker keeps open to send */
-#define FX_READS 8     /* chunk reads in the worker per served transfer:
-                          two windows of 64 KiB chunks (xfer.h) */
+#define FX_READS 16    /* chunks read ahead per served transfer (in the
+                          worker or held for the link): a 1 MiB window */
 #define FX_JOBS 1024   /* jobs queued for the worker: 16 x 8 + 32 x 8
                           chunks at most, with room for the rest */
 #define FX_PROGRESS_US 250000 /* file_progress at most 4 a second */
