@@ -26,8 +26,9 @@
 #define FX_SRC FX_UP   /* files the worker keeps open to send */
 #define FX_READS 16    /* chunks read ahead per served transfer (in the
                           worker or held for the link): a 1 MiB window */
-#define FX_JOBS 1024   /* jobs queued for the worker: 16 x 8 + 32 x 8
-                          chunks at most, with room for the rest */
+#define FX_JOBS 1024   /* jobs queued for the worker: 32 served
+                          transfers x 16 reads, 16 received x 16 puts at
+                          most, with room for the rest */
 #define FX_PROGRESS_US 250000 /* file_progress at most 4 a second */
 #define FX_STALL_US 3000000   /* asked and nothing came: ask again */
 /* Bytes asked per transfer and not yet arrived. The credit goes round

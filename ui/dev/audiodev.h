@@ -54,8 +54,9 @@ int lm_audiodev_speaker(const char *spec, lm_audio_io *out, char *why,
  * test never grabs a sound card by chance). */
 void lm_audiodev_defaults(const char **mic, const char **speaker);
 
-/* Prints every backend's microphones and speakers (and that there are no
- * cameras yet) to f. Returns 0, or LM_EIO when no backend could list. */
+/* Prints every backend's microphones and speakers to f (the cameras are
+ * listed by ui/dev/camera.h). Returns 0, or LM_EIO when no backend could
+ * list. */
 int lm_audiodev_list(FILE *f);
 
 #endif
