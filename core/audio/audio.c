@@ -108,6 +108,10 @@ static void drain(lm_audio *a)
             uint64_t id = it.slot == 0 ? self : a->slot_id[it.slot];
             if (!id)
                 break;
+            if (it.on)
+                a->speaking |= 1ull << it.slot;
+            else
+                a->speaking &= ~(1ull << it.slot);
             send_note(a, LM_NOTE_SPEAKING, id, it.on);
             emit_flag(a, LM_EV_SPEAKING, id, it.on);
             break;
@@ -194,6 +198,7 @@ static void on_member(void *svc, const lm_member *m, lm_member_change change)
         if (s < 0)
             return;
         a->slot_id[s] = 0;
+        a->speaking &= ~(1ull << s);
         item it = {.kind = IN_LEFT, .slot = (uint8_t)s};
         push_in(a, &it);
         return;
@@ -209,6 +214,19 @@ static void on_member(void *svc, const lm_member *m, lm_member_change change)
     }
     if (a->told_muted) /* a newcomer learns who is muted */
         send_note(a, LM_NOTE_MUTED, lm_mesh_self(a->n), true);
+    /* and, from the hub, who is speaking: a talker who started before it
+     * came would otherwise be shown silent until the next pause */
+    for (unsigned i = 0; i < SLOTS; i++) {
+        uint64_t id = i == 0 ? lm_mesh_self(a->n) : a->slot_id[i];
+        if (!(a->speaking >> i & 1) || !id || id == m->id)
+            continue;
+        lm_audio_msg note = {.type = LM_MSG_AUDIO_NOTE,
+                             .kind = LM_NOTE_SPEAKING, .id = id, .on = true};
+        uint8_t buf[64];
+        int len = lm_audio_encode(&note, buf, sizeof buf);
+        if (len > 0)
+            lm_mesh_send(a->n, m->id, LM_CH_AUDIO, buf, (size_t)len, 0);
+    }
 }
 
 static void on_roles(void *svc, const lm_elect_state *old,
@@ -218,6 +236,7 @@ static void on_roles(void *svc, const lm_elect_state *old,
     uint64_t self = lm_mesh_self(a->n);
     if ((old->hub == self) == (now->hub == self))
         return;
+    a->speaking = 0; /* a new hub tells its own */
     item it = {.kind = IN_ROLES, .on = now->hub == self};
     push_in(a, &it);
 }

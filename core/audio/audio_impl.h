@@ -86,6 +86,8 @@ struct lm_audio {
     /* net thread */
     uint64_t slot_id[SLOTS]; /* 0: free; slot 0 is ours */
     bool told_muted;         /* what the room was told */
+    uint64_t speaking;       /* hub: the slots speaking now, told again to
+                                a member that joins while they speak */
     unsigned long dropped;   /* ring items that found no room */
 
     /* both threads */
