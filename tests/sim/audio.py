@@ -263,8 +263,8 @@ def speech(o):
     src, a_wav, b_wav = (os.path.join(tmp, f) for f in ("src.wav", "a.wav", "b.wav"))
     loop_s = 4.0
     env_src = write_speechlike(src, loop_s)
-    # the window compared is the last loop_s seconds: they must all be call
-    o.seconds = max(o.seconds, loop_s + 2)
+    # the window compared is the last --loops loops: they must all be call
+    o.seconds = max(o.seconds, loop_s * o.loops + 2)
     common = ["--audio-frame", o.frame] + (["--test-faults"] if o.loss else [])
     r_min = o.r_min if o.r_min is not None else (0.8 if o.loss else 0.9)
     spec = [("hub", ["--host"]),
@@ -287,12 +287,13 @@ def speech(o):
     try:
         a, b = read_wav(a_wav), read_wav(b_wav)
         env_b = envelope(b, RATE)
-        # the last loop_s seconds bob heard, against the looped source at
-        # every lag of 10 ms: the best is the delay
-        n = int(loop_s * 100)
+        # the last --loops loops bob heard, against the looped source at
+        # every lag of 10 ms within one loop: the best is the delay
+        one = int(loop_s * 100)
+        n = one * o.loops
         tail = env_b[-n - 50:-50]
-        looped = env_src * 3
-        best = max(((pearson(tail, looped[k:k + n]), k) for k in range(n)),
+        looped = env_src * (o.loops + 2)
+        best = max(((pearson(tail, looped[k:k + n]), k) for k in range(one)),
                    default=(0.0, 0))
         la, lb = rms_db(a[-RATE * 2:]), rms_db(b[-RATE * 2:])
         lost = f", {o.loss:.0%} lost on both hops" if o.loss else ""
@@ -538,6 +539,10 @@ def main():
     ap.add_argument("--speech", action="store_true",
                     help="a speech-like WAV instead (see speech); with --loss, "
                     "through lossy hops")
+    ap.add_argument("--loops", type=int, default=1,
+                    help="with --speech: how many 4 s loops of what B heard are "
+                    "compared (more: a figure less at the mercy of where the "
+                    "random losses fell)")
     ap.add_argument("--r-min", type=float,
                     help="the envelope correlation --speech needs "
                     "(default 0.9, 0.8 with --loss)")
