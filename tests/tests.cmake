@@ -140,8 +140,8 @@ if(PYTHON3)
   set_tests_properties(sim_audio_speech PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
   add_test(NAME sim_audio_speech_loss
            COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/audio.py
-                   --binary $<TARGET_FILE:lanmeet> --speech --loss 0.2 --seconds 10
-                   --loops 2)
+                   --binary $<TARGET_FILE:lanmeet> --speech --loss 0.2 --seconds 14
+                   --loops 3)
   set_tests_properties(sim_audio_speech_loss PROPERTIES TIMEOUT 120 RUN_SERIAL TRUE)
   add_test(NAME sim_audio_ptt
            COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/audio.py
