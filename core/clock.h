@@ -9,5 +9,7 @@
 
 int64_t lm_mono_us(void);   /* CLOCK_MONOTONIC, microseconds */
 int64_t lm_utc_ms(void);    /* CLOCK_REALTIME, milliseconds since the epoch */
+/* Sleeps until lm_mono_us() reaches us (at once if it has), signals or not. */
+void lm_sleep_until_us(int64_t us);
 
 #endif

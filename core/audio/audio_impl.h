@@ -124,7 +124,6 @@ void *audio_main(void *arg); /* the audio thread */
 OpusEncoder *audio_new_encoder(void);
 OpusDecoder *audio_new_decoder(void);
 void audio_close_io(lm_audio_io *io); /* NULL-safe, once */
-int64_t audio_mono_us(void);
 
 /* audio.c: the net thread sends what is ready now (any thread) */
 void audio_wake_net(lm_audio *a);

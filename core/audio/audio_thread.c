@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "audio_impl.h"
+#include "clock.h"
 
 /* In a jitter buffer a packet is held as [u16 len][frame][redundant], so a
  * lost frame can be taken from the redundant copy in the next packet. */
@@ -44,21 +45,6 @@ static const uint8_t *unpack(const uint8_t *p, size_t n, bool red,
 }
 
 /* ---- helpers --------------------------------------------------------- */
-
-int64_t audio_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void sleep_until(int64_t us)
-{
-    struct timespec ts = {.tv_sec = us / 1000000,
-                          .tv_nsec = (long)(us % 1000000) * 1000};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        ;
-}
 
 OpusEncoder *audio_new_encoder(void)
 {
@@ -392,26 +378,26 @@ void *audio_main(void *arg)
     a->dsp = open_chain(a);
     if (a->cfg.mic.ops && a->cfg.mic.ops->paced)
         ask_realtime();
-    int64_t start = audio_mono_us(), next = start;
+    int64_t start = lm_mono_us(), next = start;
     item first = {.kind = OUT_STARTED, .capture_us = start};
     push_out(a, &first);
     audio_wake_net(a);
     while (!atomic_load(&a->stop)) {
         if (!a->cfg.mic.ops && !a->cfg.speaker.ops &&
-            (!a->hub || audio_mono_us() - a->heard_us > IDLE_AFTER_US)) {
+            (!a->hub || lm_mono_us() - a->heard_us > IDLE_AFTER_US)) {
             /* nothing to capture or play, and nobody to mix for (a hub
              * wakes up with the first frame that comes): look in now and
              * then. Silence costs next to nothing. */
-            sleep_until(audio_mono_us() + 20000);
-            take_input(a, audio_mono_us());
-            next = audio_mono_us();
+            lm_sleep_until_us(lm_mono_us() + 20000);
+            take_input(a, lm_mono_us());
+            next = lm_mono_us();
             continue;
         }
         /* a device that keeps time makes the thread wait in its read;
          * anything else, or a device that failed, waits on the clock */
         if (!a->cfg.mic.ops || !a->cfg.mic.ops->paced || a->dev_failed)
-            sleep_until(next);
-        int64_t now = audio_mono_us();
+            lm_sleep_until_us(next);
+        int64_t now = lm_mono_us();
         next += a->cfg.frame_us;
         take_input(a, now);
         bool send = false;
@@ -454,8 +440,8 @@ void *audio_main(void *arg)
         a->played_any = a->cfg.speaker.ops != NULL;
         if (a->played_any)
             memcpy(a->played, out, a->samples * sizeof *out);
-        if (audio_mono_us() - next > 200000)
-            next = audio_mono_us(); /* stopped for a while: do not race to catch up */
+        if (lm_mono_us() - next > 200000)
+            next = lm_mono_us(); /* stopped for a while: do not race to catch up */
     }
     lm_dsp_free(a->dsp);
     a->dsp = NULL;

@@ -216,6 +216,5 @@ void video_rec_frame(void *rec, const lm_image *img, uint32_t frame,
 void video_rec_close(void *rec);
 /* video.c: the net thread sends what is ready now (any thread) */
 void video_wake_net(lm_video *v);
-int64_t video_mono_us(void);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "err.h"
 #include "pattern.h"
 #include "video_impl.h"
@@ -75,7 +76,7 @@ static void show(lm_video *v, unsigned slot, stream *s, uint32_t frame,
     f->read = lm_pattern_read(&s->canvas, &counter, &t) == 0;
     f->n = f->read ? counter : frame;
     f->capture_us = f->read ? (int64_t)t : 0;
-    f->shown_us = video_mono_us();
+    f->shown_us = lm_mono_us();
     f->width = (uint16_t)s->canvas.w;
     f->height = (uint16_t)s->canvas.h;
     f->healed = healed;
@@ -140,9 +141,9 @@ static void on_band(lm_video *v, unsigned slot, const rx_item *it)
     lm_band band = {.x = b->x, .y = b->y, .w = b->bw, .h = b->bh,
                     .quality = b->quality, .flags = b->flags,
                     .data = b->jpeg, .len = b->len};
-    int64_t t0 = video_mono_us();
+    int64_t t0 = lm_mono_us();
     (void)lm_band_decode(v->dec, &band, s->fw, s->fh, s->div, &s->canvas);
-    int64_t t1 = video_mono_us();
+    int64_t t1 = lm_mono_us();
     s->decode_acc += t1 - t0;
     if (o.show_after) {
         learn_wait(s, it->arrival_us); /* a complete frame */
@@ -241,9 +242,9 @@ void *video_decode_main(void *arg)
     lm_video *v = arg;
     for (unsigned i = 0; i < SLOTS; i++)
         video_stream_reset(v, &v->st[i]);
-    int64_t next_report = video_mono_us() + REPORT_US;
+    int64_t next_report = lm_mono_us() + REPORT_US;
     while (!atomic_load(&v->stop)) {
-        int64_t now = video_mono_us();
+        int64_t now = lm_mono_us();
         int64_t wake = next_report;
         for (unsigned i = 1; i < SLOTS; i++) {
             int64_t due = v->st[i].live ? lm_reasm_due(&v->st[i].ra) : 0;
@@ -259,7 +260,7 @@ void *video_decode_main(void *arg)
             ssize_t r = read(v->rx_fd, &cnt, sizeof cnt);
             (void)r;
         }
-        now = video_mono_us();
+        now = lm_mono_us();
         take_input(v, now);
         for (unsigned i = 1; i < SLOTS; i++) {
             stream *s = &v->st[i];

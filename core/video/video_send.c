@@ -14,6 +14,7 @@
 #include <turbojpeg.h>
 
 #include "camfmt.h"
+#include "clock.h"
 #include "err.h"
 #include "video_impl.h"
 
@@ -29,20 +30,6 @@ typedef struct capture {
     bool told;        /* TX_STARTED sent */
 } capture;
 
-int64_t video_mono_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static void sleep_until(int64_t us)
-{
-    struct timespec ts = {.tv_sec = us / 1000000,
-                          .tv_nsec = (long)(us % 1000000) * 1000};
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        ;
-}
 
 static void push_tx(lm_video *v, const tx_item *it)
 {
@@ -225,12 +212,12 @@ void *video_capture_main(void *arg)
     capture c = {.v = v, .tj = tjInitDecompress()};
     lm_video_source *cam = &v->cfg.camera;
     int64_t period = 1000000 / (cam->fps ? cam->fps : 30);
-    int64_t next = video_mono_us();
+    int64_t next = lm_mono_us();
     while (!atomic_load(&v->stop)) {
         if (!cam->ops->paced) {
-            sleep_until(next);
+            lm_sleep_until_us(next);
             next += period;
-            int64_t now = video_mono_us();
+            int64_t now = lm_mono_us();
             if (next < now - period) /* far behind (a stall): start again */
                 next = now + period;
         }
