@@ -345,6 +345,20 @@ static void on_chunk(lm_files *f, const lm_member *from, lm_file_msg *m)
 
 /* ---- the messages -------------------------------------------------------- */
 
+void fx_open_rx(lm_files *f, frx *r, bool with_offer)
+{
+    fjob *j = fjob_new(J_BEGIN);
+    if (!j) {
+        r->used = false;
+        return;
+    }
+    memcpy(j->id, r->o.id, LM_FILE_ID_LEN);
+    j->offer = r->o;
+    j->with_offer = with_offer;
+    if (!fx_queue_job(f, j))
+        r->used = false;
+}
+
 static void on_upload_offer(lm_files *f, const lm_member *from,
                             lm_file_offer *o)
 {
@@ -375,16 +389,7 @@ static void on_upload_offer(lm_files *f, const lm_member *from,
     r->from = from->id;
     r->o = *o;
     r->told = true; /* the uploader holds it all */
-    fjob *j = fjob_new(J_BEGIN);
-    if (!j) {
-        r->used = false;
-        return;
-    }
-    memcpy(j->id, o->id, LM_FILE_ID_LEN);
-    j->offer = *o;
-    j->with_offer = true;
-    if (!fx_queue_job(f, j))
-        r->used = false;
+    fx_open_rx(f, r, true);
 }
 
 /* The deputy copies every file the hub holds into its own store, as a
@@ -402,15 +407,7 @@ static void replicate(lm_files *f, const lm_file_offer *o)
     r->down = r->replica = true;
     r->from = fx_hub_id(f);
     r->o = *o;
-    fjob *j = fjob_new(J_BEGIN);
-    if (!j) {
-        r->used = false;
-        return;
-    }
-    memcpy(j->id, o->id, LM_FILE_ID_LEN);
-    j->offer = *o;
-    if (!fx_queue_job(f, j))
-        r->used = false;
+    fx_open_rx(f, r, false);
 }
 
 static void on_offer(lm_files *f, const lm_member *from, lm_file_msg *m)

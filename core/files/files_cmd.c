@@ -146,20 +146,6 @@ void files_start_upload(lm_files *f, fup *u)
     u->selfstore = fx_queue_job(f, j);
 }
 
-/* Opens a download from the hub into this node's store (J_BEGIN). */
-static void open_download(lm_files *f, frx *r)
-{
-    fjob *j = fjob_new(J_BEGIN);
-    if (!j) {
-        r->used = false;
-        return;
-    }
-    memcpy(j->id, r->o.id, LM_FILE_ID_LEN);
-    j->offer = r->o;
-    if (!fx_queue_job(f, j))
-        r->used = false;
-}
-
 void files_start_get(lm_files *f, const uint8_t id[LM_FILE_ID_LEN])
 {
     char hex[65];
@@ -205,7 +191,7 @@ void files_start_get(lm_files *f, const uint8_t id[LM_FILE_ID_LEN])
         return;
     }
     r->from = fx_hub_id(f);
-    open_download(f, r);
+    fx_open_rx(f, r, false);
 }
 
 void files_cancel(lm_files *f, const uint8_t id[LM_FILE_ID_LEN])

@@ -223,6 +223,10 @@ bool fx_flush_held(lm_files *f);      /* true: some are still held */
 void fx_drop_held(lm_files *f);       /* at the end */
 void fx_serve_grown(lm_files *f, const fblob *b, bool force);
 void fx_ask(lm_files *f, frx *r);
+/* Asks the worker to begin r (its offer o set) in this node's store
+ * (J_BEGIN; with_offer: the hub keeps the offer too); r is freed if the
+ * job cannot be queued. */
+void fx_open_rx(lm_files *f, frx *r, bool with_offer);
 void fx_rx_fail(lm_files *f, frx *r, uint8_t code, const char *why);
 void fx_export(lm_files *f, const lm_file_offer *o, bool keep);
 void fx_announce(lm_files *f, const lm_file_offer *o);
