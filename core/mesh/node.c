@@ -348,11 +348,14 @@ lm_node *lm_node_new(const lm_node_config *cfg, int *err)
     n->host->intercept = intercept;
     /* Our largest message is a sealed file chunk (LM_WIRE_BULK_MAX, on
      * LM_CH_FILE only; hello.c refuses it elsewhere). Waiting data (what
-     * ENet holds of one peer before we take it, fragments included) needs
-     * the file windows a peer may have in flight towards us: at most 8
-     * transfers of 256 KiB (LM_XFER_WINDOW, core/files/xfer.h) plus what
-     * everything else held before. Past it ENet leaves a packet unacked
-     * and it is resent: flow control, not loss. */
+     * ENet holds of one peer before we take it, fragments included) is
+     * bounded by what the peer may have unacknowledged towards us: the
+     * file service hands a link a chunk only while less than 192 KiB
+     * waits in it (FX_QUEUE_MAX, core/files/files_impl.h), and ENet keeps
+     * at most 64 KiB in flight per peer: the 2.5 MiB per peer kept here
+     * (eight 256 KiB windows and what the other channels held before)
+     * is over ten times that. Past it ENet leaves a packet unacked and
+     * it is resent: flow control, not loss. */
     n->host->maximumPacketSize = 1 + LM_WIRE_BULK_MAX + LM_SEAL_OVERHEAD;
     n->host->maximumWaitingData = 8 * (256u * 1024) + 64 * LM_WIRE_MAX;
     *err = 0;
