@@ -443,10 +443,10 @@ static const row rows[] = {
     {.name = "burst of 1000 at once",
      .frame_us = F10,
      .max_frames = 32,
-     .frames = 1600,
+     .frames = 1800,
      .burst = 1000,
      .jitter_us = CLEAN_US,
-     .warm_us = 4500000,
+     .warm_us = 5500000,
      .max_depth = 2,
      .lost_max = 0,
      .late_max = 0,
@@ -457,11 +457,11 @@ static const row rows[] = {
     {.name = "shrinks after a jitter episode",
      .frame_us = F10,
      .max_frames = 32,
-     .frames = 1000,
+     .frames = 1200,
      .jitter_us = 15000,
      .jit_from = 100,
      .jit_to = 400,
-     .warm_us = 8000000,
+     .warm_us = 9500000,
      .max_depth = 2,
      .lost_max = -1,
      .late_max = -1,
@@ -658,8 +658,81 @@ static void test_replayed_run(void)
     lm_jitter_free(j);
 }
 
+/* A stream whose first get comes late (a player that looked in 20 ms
+ * after the first packet, evenly spaced ones behind it): play starts a
+ * frame above the target, the older frames are dropped as stale. */
+static void test_late_start(void)
+{
+    lm_jitter *j = lm_jitter_new(F2, 32);
+    uint8_t p[PAYLOAD_LEN], out[LM_JITTER_PAYLOAD_MAX];
+    for (uint32_t s = 0; s < 8; s++) {
+        payload(s, p);
+        lm_jitter_put(j, s, (int64_t)s * F2, p, sizeof p);
+    }
+    size_t len;
+    uint32_t seq = 0;
+    CHECK_EQ_INT(lm_jitter_get(j, 8 * F2, out, sizeof out, &len, &seq),
+                 LM_JITTER_FRAME);
+    lm_jitter_stats st;
+    lm_jitter_stats_get(j, &st);
+    /* the target is the spread (0) + a frame + a guard: 2 frames of
+     * 2.5 ms, so 3 are kept and the 5 before them dropped */
+    CHECK_EQ_INT(seq, 5);
+    CHECK_EQ_INT(st.dropped, 5);
+    CHECK(payload_ok(seq, out, len));
+    lm_jitter_free(j);
+}
+
+/* Lean: one packet 3 frames late does not make the buffer wait (the
+ * target stays a frame and the guard), its frame is concealed, and
+ * lm_jitter_missed tells that frame from one that played or is still to
+ * come. A buffer that is not lean grows for the same packet. */
+static void test_lean(void)
+{
+    for (int lean = 0; lean <= 1; lean++) {
+        lm_jitter *j = lm_jitter_new(F10, 32);
+        lm_jitter_set_lean(j, lean);
+        uint8_t p[PAYLOAD_LEN], out[LM_JITTER_PAYLOAD_MAX];
+        size_t len;
+        int64_t t = 0;
+        uint32_t next = 0;
+        CHECK(!lm_jitter_play_point(j, &next));
+        CHECK(!lm_jitter_missed(j, 0));
+        for (uint32_t s = 0; s < 40; s++, t += F10) {
+            if (s != 20) { /* frame 20 comes 3 frames late, after 23 */
+                payload(s, p);
+                lm_jitter_put(j, s, t, p, sizeof p);
+            }
+            if (s == 23) {
+                payload(20, p);
+                if (lean) {
+                    CHECK(lm_jitter_missed(j, 20));
+                    CHECK(!lm_jitter_missed(j, 19)); /* it played */
+                    CHECK(!lm_jitter_missed(j, 30)); /* still to come */
+                }
+                lm_jitter_put(j, 20, t, p, sizeof p);
+            }
+            (void)lm_jitter_get(j, t + F10 / 2, out, sizeof out, &len, NULL);
+        }
+        lm_jitter_stats st;
+        lm_jitter_stats_get(j, &st);
+        CHECK(lm_jitter_play_point(j, &next));
+        if (lean) {
+            CHECK_EQ_INT(st.target, 2);
+            CHECK_EQ_INT(st.late, 1);
+            CHECK_EQ_INT(st.stretched, 0);
+        } else {
+            CHECK(st.target >= 4);
+            CHECK(st.stretched >= 1);
+        }
+        lm_jitter_free(j);
+    }
+}
+
 int main(void)
 {
+    RUN(test_lean);
+    RUN(test_late_start);
     RUN(test_contract);
     RUN(test_flood);
     RUN(test_replayed_run);

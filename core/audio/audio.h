@@ -4,7 +4,9 @@
  * mixes for each member everyone but that member (mix-minus: core/audio/
  * mix.h) and sends it back; each member plays what it gets through a
  * jitter buffer (jitter.h). A lone speaker's frames are forwarded
- * unchanged. The codec work runs on the service's own thread, never on
+ * unchanged, and the hub's buffer for them is lean: the listeners'
+ * buffers absorb that stream's jitter, once, and a packet late for the
+ * hub goes on to them as it comes. The codec work runs on the service's own thread, never on
  * the net thread; the two talk through lock-free rings.
  *
  * The microphone goes through the capture chain (dsp.h) before Opus. A

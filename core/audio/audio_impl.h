@@ -68,6 +68,11 @@ typedef struct stream {
     int64_t vad_us;    /* last frame its sender marked voice */
     bool speaking;
     item fwd; /* this tick's packet as it came, to forward (len 0: none) */
+    /* the listeners the last tick forwarded this stream to (0: it was not
+     * forwarded), and what turns its seq into the forwarded stream's: a
+     * packet late for our buffer goes on to theirs as it comes */
+    uint64_t fwd_mask;
+    uint32_t fwd_off;
     int16_t pcm[MAX_SAMPLES];
 } stream;
 

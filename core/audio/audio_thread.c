@@ -90,6 +90,24 @@ static void slot_reset(stream *s)
     s->live = false;
     s->vad_us = 0;
     s->fwd.len = s->fwd.red_len = 0;
+    s->fwd_mask = 0;
+}
+
+/* A forwarded talker's packet that came after our play point passed its
+ * frame: the listeners' buffers wait longer than ours (ours is lean for
+ * a forwarded stream), so it goes on to them now, numbered as it would
+ * have been on time. */
+static void forward_late(lm_audio *a, const stream *s, const item *in,
+                         int64_t now)
+{
+    if (!a->hub || !s->fwd_mask || !lm_jitter_missed(s->jit, in->seq))
+        return;
+    item it = {.kind = OUT_MIX, .mask = s->fwd_mask, .slot = in->slot,
+               .seq = in->seq + s->fwd_off, .capture_us = now,
+               .len = in->len, .red_len = in->red_len};
+    memcpy(it.data, in->data, in->len);
+    memcpy(it.red, in->red, in->red_len);
+    push_out(a, &it);
 }
 
 static void take_input(lm_audio *a, int64_t now)
@@ -101,9 +119,11 @@ static void take_input(lm_audio *a, int64_t now)
         switch (it.kind) {
         case IN_FRAME:
             a->heard_us = now;
-            if (s && s->live && s->jit)
+            if (s && s->live && s->jit) {
+                forward_late(a, s, &it, now);
                 lm_jitter_put(s->jit, it.seq, it.arrival_us, packed,
                               pack(&it, packed));
+            }
             /* speaking follows the sender's voice activity as it comes,
              * a jitter buffer's depth ahead of the sound: the indicator
              * needs no better */
@@ -172,8 +192,14 @@ static int play_from(lm_jitter *j, OpusDecoder *dec, int64_t now, bool had,
     const uint8_t *next;
     size_t nn;
     if (k == LM_JITTER_LOSS && lm_jitter_peek(j, &next, &nn, NULL) &&
-        (p = unpack(next, nn, true, &len)) && len > 0)
+        (p = unpack(next, nn, true, &len)) && len > 0) {
+        /* the copy is the frame itself: forwarded, it spares the
+         * listeners a loss of their own (at 20 % lost on each hop, a
+         * frame missing at theirs from 13 % down to about 5 %) */
+        memcpy(fwd->data, p, len);
+        fwd->len = (uint16_t)len;
         return opus_decode(dec, p, (opus_int32)len, pcm, (int)samples, 0);
+    }
     /* lost, or the buffer growing or run dry: Opus conceals, fading to
      * silence if nothing more comes */
     return opus_decode(dec, NULL, 0, pcm, (int)samples, 0);
@@ -260,6 +286,17 @@ static void hub_tick(lm_audio *a, int64_t now, const int16_t *own,
     a->hub_seq++;
     lm_mix_plan plan;
     lm_mix_plan_make(&plan, a->members | 1, voice, LM_MIX_FORWARD);
+    /* a stream that is mixed waits in its buffer for its late packets;
+     * any other waits in the listeners' buffers alone (forward_late) */
+    uint64_t mixed = 0;
+    for (size_t g = 0; g < plan.count; g++)
+        if (plan.group[g].forward_from == LM_MIX_NO_FORWARD)
+            mixed |= plan.group[g].speakers;
+    for (unsigned i = 1; i < SLOTS; i++) {
+        a->st[i].fwd_mask = 0;
+        if (a->st[i].jit)
+            lm_jitter_set_lean(a->st[i].jit, !(mixed >> i & 1));
+    }
     if (plan.count == 0)
         return; /* nobody speaks: nothing is encoded or sent */
     const int16_t *frames[SLOTS] = {0};
@@ -274,11 +311,18 @@ static void hub_tick(lm_audio *a, int64_t now, const int16_t *own,
         item it = {.kind = OUT_MIX, .mask = others, .seq = a->hub_seq,
                    .capture_us = now};
         if (gr->forward_from != LM_MIX_NO_FORWARD) {
-            const stream *s = &a->st[gr->forward_from];
+            stream *s = &a->st[gr->forward_from];
+            uint32_t next;
+            if (gr->forward_from != 0 && others &&
+                lm_jitter_play_point(s->jit, &next)) {
+                s->fwd_mask = others; /* the frame before next is hub_seq's */
+                s->fwd_off = a->hub_seq - (next - 1);
+            }
             if (gr->listeners & 1)
                 memcpy(out, s->pcm, a->samples * sizeof *out);
             if (!others || s->fwd.len == 0)
-                continue; /* concealed frames are not forwarded */
+                continue; /* concealed frames are not forwarded (one
+                             that comes late is: forward_late) */
             it.slot = (uint8_t)gr->forward_from;
             it.len = s->fwd.len;
             it.red_len = s->fwd.red_len;
@@ -362,7 +406,11 @@ static bool run_chain(lm_audio *a, int16_t *pcm, bool open)
  * stayed in the buffers after it. Real-time scheduling just under the
  * sound server's own (PulseAudio's default is 5) is asked for, and
  * granted to root or by RLIMIT_RTPRIO; without it the thread runs as
- * before. The thread sleeps every frame, so it cannot hold a core. */
+ * before. The thread sleeps every frame, so it cannot hold a core.
+ * A thread on the clock needs it as much: a hub with no device mixes for
+ * everyone, and a late tick there is late for every listener (a 4 s call
+ * through a hub of the default class measured p50 20-85 ms mouth to ear
+ * over six runs, 12-17 ms with every audio thread real-time). */
 #define AUDIO_RT_PRIORITY 4
 
 static void ask_realtime(void)
@@ -376,8 +424,7 @@ void *audio_main(void *arg)
     lm_audio *a = arg;
     int16_t pcm[MAX_SAMPLES], out[MAX_SAMPLES];
     a->dsp = open_chain(a);
-    if (a->cfg.mic.ops && a->cfg.mic.ops->paced)
-        ask_realtime();
+    ask_realtime();
     int64_t start = lm_mono_us(), next = start;
     item first = {.kind = OUT_STARTED, .capture_us = start};
     push_out(a, &first);

@@ -24,6 +24,7 @@
 #ifndef LM_JITTER_H
 #define LM_JITTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -95,6 +96,21 @@ lm_jitter_kind lm_jitter_get(lm_jitter *j, int64_t now_us, uint8_t *out,
  * (seq may be NULL); 0 when it has not come or the buffer is not playing. */
 int lm_jitter_peek(const lm_jitter *j, const uint8_t **data, size_t *len,
                    uint32_t *seq);
+
+/* Lean: aim at one frame and the guard whatever the spread, so the play
+ * point never waits for a late packet. For a stream passed on to buffers
+ * that absorb its jitter themselves (the hub forwarding a lone talker):
+ * waiting here too would add the same spread twice. Off by default. */
+void lm_jitter_set_lean(lm_jitter *j, bool lean);
+
+/* Whether frame seq is one the play point passed without its packet (it
+ * was concealed or skipped over, at most max_frames and 64 frames ago):
+ * a packet for it that comes now is late here, but not necessarily for
+ * a buffer further on. */
+bool lm_jitter_missed(const lm_jitter *j, uint32_t seq);
+
+/* The frame the next get plays; false when the buffer is not playing. */
+bool lm_jitter_play_point(const lm_jitter *j, uint32_t *next);
 
 void lm_jitter_stats_get(const lm_jitter *j, lm_jitter_stats *out);
 
