@@ -203,6 +203,7 @@ def host_mode(o):
                     continue
                 if fps < o.fps_min_hosts:
                     fails.append(f"{s.name} -> {v.name}: {fps:.1f} fps, under {o.fps_min_hosts:g}")
+                    why_short(s, v)
                 if sizes != [(640, 360)]:
                     fails.append(f"{s.name} -> {v.name}: sizes {sizes}, not 640x360")
         for n in nodes[:-1]:
@@ -310,6 +311,26 @@ def record_psnr(o):
     finally:
         stop(nodes)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def why_short(s, v):
+    """What the two ends of a stream that fell short say of it: the
+    sender's capture and its figures for v, v's for s."""
+    sst, vst = s.evs("video_stats"), v.evs("video_stats")
+    if sst:
+        top = sst[-1]
+        print(f"  {s.name} captured {top.get('frames')} frames, {top.get('dropped')} "
+              f"dropped, {top.get('bad_frames')} bad")
+        for p in top.get("peers", []):
+            if p.get("id") == v.id:
+                print(f"  {s.name} sends {v.name}: {p.get('tx_w')}x{p.get('tx_h')} at "
+                      f"{p.get('tx_fps')} fps, quality {p.get('tx_quality')}, "
+                      f"{p.get('tx_downs')} steps down, {p.get('tx_ups')} up")
+    for p in (vst[-1].get("peers", []) if vst else []):
+        if p.get("id") == s.id:
+            print(f"  {v.name} gets {s.name}: {p.get('rx_fps')} fps, loss "
+                  f"{p.get('loss_permille')} per mille, {p.get('late')} late, "
+                  f"{p.get('stale')} stale, decode {p.get('decode_us')} µs")
 
 
 def main():
