@@ -18,8 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "audio_json.h"
 #include "command.h"
+#include "err.h"
 #include "files_json.h"
 #include "json.h"
 #include "text.h"
@@ -38,9 +39,10 @@ static const char *type_name(lm_event_type t)
     case LM_EV_MEMBERS: return "members";
     case LM_EV_ERROR: return "error";
     case LM_EV_STATS: return "stats";
-    case LM_EV_SPEAKING: return "speaking";
-    case LM_EV_MUTED: return "muted";
-    case LM_EV_AUDIO: return "audio";
+    case LM_EV_SPEAKING:
+    case LM_EV_MUTED:
+    case LM_EV_AUDIO:
+    case LM_EV_AUDIO_STATS: return lm_audio_event_name(t);
     case LM_EV_FILE_OFFERED:
     case LM_EV_FILE_PROGRESS:
     case LM_EV_FILE_DONE:
@@ -159,26 +161,12 @@ char *lm_headless_event_json(const lm_event *ev)
         lm_json_close(&j, ']');
         break;
     }
-    case LM_EV_SPEAKING: {
-        const lm_ev_speaking *sp = lm_ev_speaking_of(ev);
-        json_id(&j, "id", sp->id);
-        lm_json_bool(&j, "on", sp->on);
+    case LM_EV_SPEAKING:
+    case LM_EV_MUTED:
+    case LM_EV_AUDIO:
+    case LM_EV_AUDIO_STATS:
+        lm_audio_event_json(&j, ev);
         break;
-    }
-    case LM_EV_MUTED: {
-        const lm_ev_muted *mu = lm_ev_muted_of(ev);
-        json_id(&j, "id", mu->id);
-        lm_json_bool(&j, "muted", mu->muted);
-        break;
-    }
-    case LM_EV_AUDIO: {
-        const lm_ev_audio *au = lm_ev_audio_of(ev);
-        lm_json_uint(&j, "frame_us", au->frame_us);
-        lm_json_bool(&j, "mic", au->mic);
-        lm_json_bool(&j, "speaker", au->speaker);
-        lm_json_int(&j, "start_us", au->start_us);
-        break;
-    }
     case LM_EV_FILE_OFFERED:
     case LM_EV_FILE_PROGRESS:
     case LM_EV_FILE_DONE:
@@ -292,7 +280,9 @@ static void print_text(const lm_event *ev)
     case LM_EV_SPEAKING:
     case LM_EV_MUTED:
     case LM_EV_AUDIO:
-        break; /* a person at a terminal has no use for these lines */
+    case LM_EV_AUDIO_STATS:
+        lm_audio_event_text(ev);
+        break;
     case LM_EV_FILE_OFFERED:
     case LM_EV_FILE_PROGRESS:
     case LM_EV_FILE_DONE:
@@ -350,7 +340,9 @@ static int run_line(lm_app *app, char *line, bool json, bool test_faults)
     case LM_UC_WHO: rc = lm_node_who(app->node); break;
     case LM_UC_STATS:
         rc = lm_node_stats(app->node);
-        if (rc == 0 && app->video) /* a lost answer is only figures */
+        if (rc == 0 && app->audio) /* a lost answer is only figures */
+            (void)lm_audio_stats(app->audio);
+        if (rc == 0 && app->video)
             (void)lm_video_stats(app->video);
         break;
     case LM_UC_MUTE:

@@ -276,6 +276,7 @@ static void audio_free(void *svc)
     lm_mix_free(a->mix);
     lm_ring_free(a->rx);
     lm_ring_free(a->tx);
+    pthread_mutex_destroy(&a->stats_lock);
     free(a);
 }
 
@@ -310,6 +311,7 @@ lm_audio *lm_audio_attach(lm_node *n, const lm_audio_config *cfg, int *err)
         *err = LM_ENOMEM;
         return NULL;
     }
+    pthread_mutex_init(&a->stats_lock, NULL);
     a->n = n;
     a->cfg = c;
     a->samples = c.frame_us * 48 / 1000;
@@ -366,6 +368,41 @@ static void run_ptt(void *svc, void *arg)
 {
     lm_audio *a = svc;
     atomic_store(&a->ptt_open, arg != NULL);
+}
+
+static void stats_drop(lm_event *ev)
+{
+    free(((lm_ev_audio_stats *)(void *)ev)->streams);
+}
+
+static void run_stats(void *svc, void *arg)
+{
+    (void)arg;
+    lm_audio *a = svc;
+    lm_ev_audio_stats *ev = lm_mesh_event(a->n, LM_EV_AUDIO_STATS, sizeof *ev);
+    if (!ev)
+        return;
+    ev->h.drop = stats_drop;
+    ev->frame_us = a->cfg.frame_us;
+    ev->streams = calloc(SLOTS, sizeof *ev->streams);
+    pthread_mutex_lock(&a->stats_lock);
+    ev->hub = a->snap_hub;
+    ev->playing = a->snap_playing;
+    ev->play = a->snap_play;
+    for (unsigned i = 1; i < SLOTS && ev->streams; i++) {
+        if (!(a->snap_has >> i & 1) || !a->slot_id[i])
+            continue;
+        lm_audio_stream_stats *st = &ev->streams[ev->nstreams++];
+        st->id = a->slot_id[i];
+        st->jit = a->snap[i];
+    }
+    pthread_mutex_unlock(&a->stats_lock);
+    lm_mesh_emit(a->n, &ev->h);
+}
+
+int lm_audio_stats(lm_audio *a)
+{
+    return lm_mesh_post(a->n, run_stats, a, NULL, NULL);
 }
 
 int lm_audio_ptt(lm_audio *a, bool on)

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 
 #include "audio/audio_io.h"
+#include "audio/jitter.h"
 #include "mesh/mesh.h"
 
 typedef struct lm_audio lm_audio;
@@ -49,6 +50,11 @@ lm_audio *lm_audio_attach(lm_node *n, const lm_audio_config *cfg, int *err);
 int lm_audio_mute(lm_audio *a, bool mute);
 int lm_audio_ptt(lm_audio *a, bool on);
 
+/* Posts an LM_EV_AUDIO_STATS event: the figures of the jitter buffers,
+ * as of the audio thread's last snapshot (at most 250 ms old). Returns as
+ * lm_audio_mute. */
+int lm_audio_stats(lm_audio *a);
+
 /* Events of the audio service. */
 typedef struct lm_ev_speaking { /* LM_EV_SPEAKING: from the hub's voice activity */
     lm_event h;
@@ -72,7 +78,23 @@ typedef struct lm_ev_audio { /* LM_EV_AUDIO: the devices are running */
     int64_t start_us;
 } lm_ev_audio;
 
+typedef struct lm_audio_stream_stats {
+    uint64_t id;        /* the member whose stream the hub buffers */
+    lm_jitter_stats jit;
+} lm_audio_stream_stats;
+
+typedef struct lm_ev_audio_stats { /* LM_EV_AUDIO_STATS */
+    lm_event h;
+    unsigned frame_us;
+    bool hub;          /* this node mixes */
+    bool playing;      /* play holds the buffer of what the hub sends us */
+    lm_jitter_stats play;
+    size_t nstreams;   /* hub: one buffer per member that sends */
+    lm_audio_stream_stats *streams;
+} lm_ev_audio_stats;
+
 LM_EV_ACCESSOR(lm_ev_speaking, LM_EV_SPEAKING)
+LM_EV_ACCESSOR(lm_ev_audio_stats, LM_EV_AUDIO_STATS)
 LM_EV_ACCESSOR(lm_ev_muted, LM_EV_MUTED)
 LM_EV_ACCESSOR(lm_ev_audio, LM_EV_AUDIO)
 

@@ -95,7 +95,15 @@ struct lm_audio {
                                 a member that joins while they speak */
     unsigned long dropped;   /* ring items that found no room */
 
-    /* both threads */
+    /* both threads: the audio thread's last snapshot of its buffers,
+     * under stats_lock (slot i's, hub only, while snap_has bit i) */
+    pthread_mutex_t stats_lock;
+    bool snap_hub, snap_playing;
+    lm_jitter_stats snap_play;
+    lm_jitter_stats snap[SLOTS];
+    uint64_t snap_has;
+    int64_t snap_us; /* audio thread: when it was taken */
+
     pthread_t thread;
     bool started;
     atomic_bool stop, muted, ptt_open;

@@ -400,6 +400,30 @@ static bool run_chain(lm_audio *a, int16_t *pcm, bool open)
     return lm_dsp_process(a->dsp, pcm, a->played_any ? a->played : NULL);
 }
 
+/* What lm_audio_stats reports: the buffers' figures, taken now and then
+ * on the thread that owns the buffers. */
+#define SNAP_US 250000
+
+static void snapshot(lm_audio *a, int64_t now)
+{
+    if (now - a->snap_us < SNAP_US)
+        return;
+    a->snap_us = now;
+    pthread_mutex_lock(&a->stats_lock);
+    a->snap_hub = a->hub;
+    a->snap_playing = !a->hub && a->play;
+    if (a->snap_playing)
+        lm_jitter_stats_get(a->play, &a->snap_play);
+    a->snap_has = 0;
+    for (unsigned i = 1; a->hub && i < SLOTS; i++) {
+        if (!a->st[i].live || !a->st[i].jit)
+            continue;
+        lm_jitter_stats_get(a->st[i].jit, &a->snap[i]);
+        a->snap_has |= 1ull << i;
+    }
+    pthread_mutex_unlock(&a->stats_lock);
+}
+
 /* A sound card's frames are on time only if this thread runs when they
  * come: on a loaded machine a thread of the default class waited over
  * 100 ms at times (the microphone ring cut its backlog) and the delay
@@ -438,6 +462,7 @@ void *audio_main(void *arg)
             lm_sleep_until_us(lm_mono_us() + 20000);
             take_input(a, lm_mono_us());
             next = lm_mono_us();
+            snapshot(a, next);
             continue;
         }
         /* a device that keeps time makes the thread wait in its read;
@@ -487,6 +512,7 @@ void *audio_main(void *arg)
         a->played_any = a->cfg.speaker.ops != NULL;
         if (a->played_any)
             memcpy(a->played, out, a->samples * sizeof *out);
+        snapshot(a, now);
         if (lm_mono_us() - next > 200000)
             next = lm_mono_us(); /* stopped for a while: do not race to catch up */
     }

@@ -57,6 +57,7 @@ typedef enum lm_event_type {
     LM_EV_SPEAKING,
     LM_EV_MUTED,
     LM_EV_AUDIO,
+    LM_EV_AUDIO_STATS,
     /* the file service's (core/files/files.h) */
     LM_EV_FILE_OFFERED,
     LM_EV_FILE_PROGRESS,

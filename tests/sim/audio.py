@@ -523,6 +523,25 @@ def ptt(o):
     return verdict(fails)
 
 
+def buffers_report(hub, alice, bob):
+    """The jitter buffers as the nodes tell them (audio_stats): bob's of
+    the hub's stream, the hub's of alice's. Both must have played frames."""
+    fails = []
+    play = bob.evs("audio_stats")[-1].get("play")
+    mine = [s for s in hub.evs("audio_stats")[-1].get("streams", [])
+            if s.get("id") == alice.id]
+    for who, b in (("bob's buffer of the hub", play),
+                   ("the hub's of alice", mine[0] if mine else None)):
+        if not b or not b.get("frames"):
+            fails.append(f"{who}: no frames played ({b})")
+            continue
+        print(f"{who}: {b['frames']} frames, {b['lost']} lost, {b['late']} late, "
+              f"{b['underruns']} underruns, {b['stretched']} stretched, "
+              f"{b['dropped']} dropped; delay {b['delay_us'] / 1000:.1f} ms "
+              f"(aim {b['target_us'] / 1000:.1f}, jitter {b['jitter_us'] / 1000:.1f})")
+    return fails
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -575,6 +594,7 @@ def main():
             ("bob", ["--speaker-file", b_wav])]
     nodes = []
     fails = []
+    stats_ok = False
     try:
         launch(o, spec, common, nodes)
         hub, alice, bob = nodes
@@ -589,6 +609,9 @@ def main():
         told = wait(lambda: any(e.get("id") == alice.id and e.get("muted")
                                 for e in bob.evs("muted")), 3)
         time.sleep(1.0)  # a pause: a second of muted call
+        for n in (hub, bob):
+            n.send("stats")
+        stats_ok = wait(lambda: hub.evs("audio_stats") and bob.evs("audio_stats"), 3)
         hz = os.sysconf("SC_CLK_TCK")
         took = time.monotonic() - t0
         cpu = [100.0 * (n.cpu_ticks() - c) / hz / took for n, c in zip(nodes, c0)]
@@ -596,6 +619,10 @@ def main():
             f"{n.name} {c:.1f} %" for n, c in zip(nodes, cpu)))
     finally:
         stop(nodes)
+    if not stats_ok:
+        fails.append("no audio_stats from the hub and bob after stats")
+    else:
+        fails += buffers_report(hub, alice, bob)
     try:
         starts = {}
         for n in (alice, bob):

@@ -33,6 +33,7 @@ REQUIRED = {  # the event contract (DESIGN.md section 8); "ev" and "t" always
     "chat": ("from", "from_name", "to", "text", "ts"),
     "members": ("peers",),
     "error": ("code", "msg"),
+    "audio_stats": ("frame_us", "hub", "streams"),
 }
 STATE = {"cleaning": 0, "interrupted": False}
 CHANGED = threading.Condition()  # notified on every event of a Node without an owner (a Room)
