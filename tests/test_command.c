@@ -37,6 +37,13 @@ static void test_commands(void)
     CHECK_EQ_INT(parse("ptt off", &c), 0);
     CHECK(!c.ptt_on);
     CHECK_EQ_INT(parse("ptt maybe", &c), LM_EINVAL);
+    CHECK_EQ_INT(parse("camera off", &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_CAMERA);
+    CHECK(!c.cam_on);
+    CHECK_EQ_INT(parse("camera on", &c), 0);
+    CHECK(c.cam_on);
+    CHECK_EQ_INT(parse("camera", &c), LM_EINVAL);
+    CHECK_EQ_STR(c.code, "bad_command");
     CHECK_EQ_INT(parse("", &c), 0);
     CHECK_EQ_INT(c.type, LM_UC_NONE);
     CHECK_EQ_INT(parse("who me", &c), LM_EINVAL);

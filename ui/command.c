@@ -201,6 +201,13 @@ int lm_command_parse(char *line, lm_ucmd *c)
         c->ptt_on = strcmp(rest, "on") == 0;
         return 0;
     }
+    if (strcmp(word, "camera") == 0) {
+        c->type = LM_UC_CAMERA;
+        if (strcmp(rest, "on") != 0 && strcmp(rest, "off") != 0)
+            return fail(c, "bad_command", "camera takes on or off");
+        c->cam_on = strcmp(rest, "on") == 0;
+        return 0;
+    }
     if (strcmp(word, "test_drop") == 0) {
         char *end;
         c->type = LM_UC_TEST_DROP;

@@ -35,6 +35,7 @@ typedef enum lm_ucmd_type {
     LM_UC_MUTE,
     LM_UC_UNMUTE,
     LM_UC_PTT, /* on: ptt_on */
+    LM_UC_CAMERA, /* on: cam_on */
     LM_UC_SEND,
     LM_UC_FILES,
     LM_UC_GET,
@@ -53,6 +54,7 @@ typedef struct lm_ucmd {
     const char *path;              /* send; to[] holds its names */
     const char *id;                /* get, cancel: 64 hex digits */
     bool ptt_on;                   /* ptt */
+    bool cam_on;                   /* camera */
     uint32_t ipv4;                 /* test_block: host order */
     uint16_t port;
     char code[24]; /* on error: a short word */

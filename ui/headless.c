@@ -314,7 +314,7 @@ static void emit(bool json, const lm_event *ev)
 
 static const char help_text[] =
     "commands: say TEXT | dm NAME[,NAME...] TEXT | who | stats | mute | "
-    "unmute | ptt on|off | send PATH [NAME...] | files | get ID | "
+    "unmute | ptt on|off | camera on|off | send PATH [NAME...] | files | get ID | "
     "cancel ID | quit | help";
 
 /* Runs one line (parsed in place); returns 1 when the user asked to quit,
@@ -356,6 +356,11 @@ static int run_line(lm_app *app, char *line, bool json, bool test_faults)
         rc = c.type == LM_UC_PTT ? lm_audio_ptt(app->audio, c.ptt_on)
                                  : lm_audio_mute(app->audio,
                                                  c.type == LM_UC_MUTE);
+        break;
+    case LM_UC_CAMERA:
+        if (!app->video || lm_video_camera(app->video, c.cam_on) < 0)
+            rc = lm_node_post_error(app->node, "no_camera", "this node has "
+                                    "no camera (--no-camera, or none found)");
         break;
     case LM_UC_SEND:
         rc = lm_files_send(app->files, c.path, c.to, c.nto);

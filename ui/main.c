@@ -106,6 +106,8 @@ static void usage(FILE *f)
 "  who                       list the room (a members event)\n"
 "  mute | unmute             stop or resume sending your microphone, at once\n"
 "  ptt on | ptt off          with --ptt: open or close the microphone\n"
+"  camera on | camera off    start or stop sending your camera (a video\n"
+"                            event tells the room)\n"
 "  send PATH [NAME...]       share a file with the room, or only with the\n"
 "                            named members (quote a path or name with spaces)\n"
 "  files                     list the files offered to you (file_offered)\n"

@@ -209,6 +209,12 @@ static void drain(lm_video *v)
             send_state(v, 0);
             emit_video(v, lm_mesh_self(v->n), true, tx->w, tx->h, tx->fps);
             break;
+        case TX_PAUSED:
+            v->cam_on = false;
+            plan(v);
+            send_state(v, 0);
+            emit_video(v, lm_mesh_self(v->n), false, 0, 0, 0);
+            break;
         case TX_STOPPED:
             v->cam_on = false;
             plan(v);
@@ -559,6 +565,14 @@ static void run_stats(void *svc, void *arg)
     }
     pthread_mutex_unlock(&v->stats_lock);
     lm_mesh_emit(v->n, &ev->h);
+}
+
+int lm_video_camera(lm_video *v, bool on)
+{
+    if (!v->cap_started)
+        return LM_ENOTFOUND;
+    atomic_store(&v->cam_paused, !on);
+    return 0;
 }
 
 int lm_video_stats(lm_video *v)

@@ -56,6 +56,12 @@ lm_video *lm_video_attach(lm_node *n, const lm_video_config *cfg, int *err);
  * lm_node_cmd_fd is readable) or LM_ENOMEM. */
 int lm_video_stats(lm_video *v);
 
+/* Turns this node's camera off (nothing is captured, coded or sent; the
+ * room gets video {on: false}) or on again (video {on: true} with the
+ * first frame). Thread-safe. 0, or LM_ENOTFOUND when this node has no
+ * camera. The device itself stays open while off. */
+int lm_video_camera(lm_video *v, bool on);
+
 /* ---- events ---------------------------------------------------------------- */
 
 typedef struct lm_ev_video { /* LM_EV_VIDEO: a sender's camera state */

@@ -61,6 +61,7 @@ enum {
     TX_BAND = 1,  /* an encoded BAND message, for the viewers of its size */
     TX_STARTED,   /* the camera gives w x h at fps */
     TX_STOPPED,   /* the camera is gone */
+    TX_PAUSED,    /* the user turned the camera off */
     /* net thread -> decode thread (rx) */
     RX_BAND,
     RX_JOINED,
@@ -189,6 +190,7 @@ struct lm_video {
     pthread_t cap_thread, dec_thread;
     bool cap_started, dec_started;
     atomic_bool stop;
+    atomic_bool cam_paused; /* lm_video_camera(v, false) */
     /* the frame of the last band the net thread took from each sender:
      * the decode thread skips bands of older frames it is behind on */
     atomic_uint_least32_t newest[SLOTS];

@@ -206,6 +206,8 @@ static void one_frame(capture *c, const lm_video_frame *f)
     video_wake_net(v);
 }
 
+#define PAUSE_LOOK_US 20000 /* how often a camera that is off looks */
+
 void *video_capture_main(void *arg)
 {
     lm_video *v = arg;
@@ -214,6 +216,19 @@ void *video_capture_main(void *arg)
     int64_t period = 1000000 / (cam->fps ? cam->fps : 30);
     int64_t next = lm_mono_us();
     while (!atomic_load(&v->stop)) {
+        if (atomic_load(&v->cam_paused)) {
+            /* off: the room is told once, then nothing is read or sent;
+             * on again, the next frame tells it the size anew */
+            if (c.told) {
+                tx_item it = {.kind = TX_PAUSED};
+                push_tx(v, &it);
+                video_wake_net(v);
+                c.told = false;
+            }
+            lm_sleep_until_us(lm_mono_us() + PAUSE_LOOK_US);
+            next = lm_mono_us();
+            continue;
+        }
         if (!cam->ops->paced) {
             lm_sleep_until_us(next);
             next += period;

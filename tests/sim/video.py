@@ -73,6 +73,45 @@ def streams(nodes, t0_us, t1_us):
     return out
 
 
+def camera_toggle(nodes):
+    """`camera off` on the first node: the others are told (video, on
+    false) and get none of its frames a moment later; `camera on`: told
+    again, with the size, and its frames come back."""
+    fails = []
+    cam, others = nodes[0], nodes[1:]
+
+    def told(on, since):
+        return all(any(e.get("id") == cam.id and bool(e.get("on")) == on and
+                       e["_h"] >= since for e in n.evs("video")) for n in others)
+
+    def frames(n, since):
+        return [e for e in n.evs("frame") if e.get("id") == cam.id and e["_h"] >= since]
+
+    t_off = time.monotonic()
+    cam.send("camera off")
+    told_off = wait(lambda: told(False, t_off), 3)
+    if not told_off:
+        fails.append("camera off: not every node got video {on: false}")
+    time.sleep(0.5)  # a pause: bands already sent are shown
+    quiet = time.monotonic()
+    time.sleep(1.0)  # a pause: a second with the camera off
+    late = sum(len(frames(n, quiet)) for n in others)
+    if late:
+        fails.append(f"camera off: {late} of its frames still shown a second later")
+    t_on = time.monotonic()
+    cam.send("camera on")
+    back = wait(lambda: told(True, t_on) and all(frames(n, t_on) for n in others), 3)
+    on_ev = [e for e in others[0].evs("video") if e.get("id") == cam.id and e["_h"] >= t_on]
+    if not back:
+        fails.append("camera on: not every node was told and got its frames again")
+    elif not (on_ev[-1].get("w") and on_ev[-1].get("fps")):
+        fails.append(f"camera on: the video event has no size: {on_ev[-1]}")
+    print(f"camera off: {'every node told' if told_off else 'NOT told'}, {late} of its "
+          f"frames shown 0.5-1.5 s after; on: {'told and back' if back else 'NOT back'} "
+          f"within 3 s")
+    return fails
+
+
 def full(peers, first):
     """Every viewer gets what it got before the loss (quality, size, rate)."""
     return all((p.get("tx_quality"), p.get("tx_w"), p.get("tx_fps")) ==
@@ -457,6 +496,8 @@ def main():
             else:
                 print(f"after the loss stopped, every sender was back at its full quality, "
                       f"size and rate for every viewer in {rec:.1f} s")
+        if not o.loss:
+            fails += camera_toggle(nodes)
         for n in nodes:
             if n.contract:
                 fails.append(f"{n.name}: event contract: {n.contract[:3]}")
