@@ -62,6 +62,7 @@ static inline void file_sample(uint8_t type, lm_file_msg *m)
         m->len = sizeof file_sample_data;
         break;
     case LM_MSG_FILE_REFUSE: m->code = LM_FILE_DISK_FULL; break;
+    case LM_MSG_FILE_CANCEL: m->code = LM_FILE_SENDER_LEFT; break;
     case LM_MSG_FILE_LIST:
         memset(m->id, 0, sizeof m->id); /* LIST carries no id */
         break;

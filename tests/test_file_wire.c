@@ -57,7 +57,8 @@ static void check_same(const lm_file_msg *a, const lm_file_msg *b)
         CHECK_EQ_INT((int)a->len, (int)b->len);
         CHECK(memcmp(a->data, b->data, a->len) == 0);
         break;
-    case LM_MSG_FILE_REFUSE: CHECK_EQ_INT(a->code, b->code); break;
+    case LM_MSG_FILE_REFUSE:
+    case LM_MSG_FILE_CANCEL: CHECK_EQ_INT(a->code, b->code); break;
     default: break;
     }
 }
@@ -199,6 +200,9 @@ static void test_bad_fields(void)
          LM_EPROTO},
         {"refuse code 0", LM_MSG_FILE_REFUSE, RF_CODE, 1, 0, LM_EPROTO},
         {"refuse code past the list", LM_MSG_FILE_REFUSE, RF_CODE, 1,
+         LM_FILE_REFUSE_END, LM_EPROTO},
+        {"cancel with no reason", LM_MSG_FILE_CANCEL, RF_CODE, 1, 0, 0},
+        {"cancel code past the list", LM_MSG_FILE_CANCEL, RF_CODE, 1,
          LM_FILE_REFUSE_END, LM_EPROTO},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {

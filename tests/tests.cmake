@@ -112,8 +112,9 @@ if(PYTHON3)
 
   # Files through the hub (tests/sim/files.py): 0 B, 1 B, 3 MB to the
   # room, a second copy beside the first, one to one member only, hostile
-  # names, a send over the hub's --store-max, and the hub SIGKILLed mid-way
-  # through a 40 MB transfer.
+  # names, a send over the hub's --store-max, the hub SIGKILLed mid-way
+  # through a 40 MB transfer, and the sender SIGKILLed mid-way through one
+  # (its downloaders are told sender_left).
   add_test(NAME sim_files
            COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/tests/sim/files.py
                    --binary $<TARGET_FILE:lanmeet> --fail-mb 40)

@@ -107,6 +107,7 @@ const char *lm_file_refuse_word(uint8_t code)
         [LM_FILE_NOT_ALLOWED] = "not_allowed",
         [LM_FILE_UNKNOWN] = "no_such_file",
         [LM_FILE_IO] = "io_error",
+        [LM_FILE_SENDER_LEFT] = "sender_left",
     };
     if (code < LM_FILE_REFUSE_END && words[code])
         return words[code];
@@ -203,8 +204,13 @@ int lm_file_encode(const lm_file_msg *m, uint8_t *buf, size_t cap)
         lm_wr_bytes(&w, m->id, LM_FILE_ID_LEN);
         lm_wr_u8(&w, m->code);
         break;
-    case LM_MSG_FILE_DONE:
-    case LM_MSG_FILE_CANCEL: lm_wr_bytes(&w, m->id, LM_FILE_ID_LEN); break;
+    case LM_MSG_FILE_CANCEL: /* code: why, 0 for no reason given */
+        if (m->code >= LM_FILE_REFUSE_END)
+            return LM_EINVAL;
+        lm_wr_bytes(&w, m->id, LM_FILE_ID_LEN);
+        lm_wr_u8(&w, m->code);
+        break;
+    case LM_MSG_FILE_DONE: lm_wr_bytes(&w, m->id, LM_FILE_ID_LEN); break;
     case LM_MSG_FILE_LIST: break;
     default: return LM_EINVAL;
     }
@@ -321,8 +327,13 @@ int lm_file_decode(const uint8_t *buf, size_t len, lm_file_msg *m)
         if (!r.err && (m->code == 0 || m->code >= LM_FILE_REFUSE_END))
             lm_rd_fail(&r, LM_EPROTO);
         break;
-    case LM_MSG_FILE_DONE:
-    case LM_MSG_FILE_CANCEL: lm_rd_raw(&r, m->id, LM_FILE_ID_LEN); break;
+    case LM_MSG_FILE_CANCEL:
+        lm_rd_raw(&r, m->id, LM_FILE_ID_LEN);
+        m->code = lm_rd_u8(&r);
+        if (!r.err && m->code >= LM_FILE_REFUSE_END)
+            lm_rd_fail(&r, LM_EPROTO);
+        break;
+    case LM_MSG_FILE_DONE: lm_rd_raw(&r, m->id, LM_FILE_ID_LEN); break;
     case LM_MSG_FILE_LIST: break;
     default: m->type = 0; return LM_EUNKNOWN;
     }

@@ -27,7 +27,7 @@
  *   CHUNK    id h, index u32, nproof u8, nproof x h, len u32, len bytes
  *   DONE     id h
  *   REFUSE   id h, code u8 (lm_file_refuse)
- *   CANCEL   id h
+ *   CANCEL   id h, code u8 (0: none given, else lm_file_refuse)
  *   LIST     (nothing)
  *
  * Decoding is strict: sizes over LM_FILE_SIZE_MAX, a chunk size that is
@@ -83,6 +83,7 @@ typedef enum lm_file_refuse {
     LM_FILE_NOT_ALLOWED = 5, /* not a recipient, or not the uploader */
     LM_FILE_UNKNOWN = 6,     /* no such file here */
     LM_FILE_IO = 7,          /* the disk said no */
+    LM_FILE_SENDER_LEFT = 8, /* its uploader left before it was all in */
     LM_FILE_REFUSE_END
 } lm_file_refuse;
 

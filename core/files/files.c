@@ -163,16 +163,18 @@ static bool forget(lm_file_offer *tab, size_t *n, const uint8_t *id)
     return found;
 }
 
-/* An upload the hub offered before it was all in failed its check: its
- * recipients are told (CANCEL), and so is this hub's person. */
-static void withdraw(lm_files *f, const lm_file_offer *o, const char *why)
+/* An upload the hub offered before it was all in failed its check, or
+ * its sender cancelled it or left: its recipients are told (CANCEL with
+ * code, 0 for none), and so is this hub's person. */
+void fx_withdraw(lm_files *f, const lm_file_offer *o, uint8_t code,
+                 const char *why)
 {
     forget(f->catalog, &f->ncatalog, o->id);
     lm_member m;
     uint64_t dep = fx_deputy_id(f);
     for (size_t it = 0; lm_mesh_next(f->n, &it, &m);)
         if (m.id != o->from && (fx_for_member(o, m.id) || m.id == dep))
-            fx_send_simple(f, m.id, LM_MSG_FILE_CANCEL, o->id, 0);
+            fx_send_simple(f, m.id, LM_MSG_FILE_CANCEL, o->id, code);
     if (forget(f->offers, &f->noffers, o->id))
         files_emit_failed(f, o->id, "%s", why);
 }
@@ -193,7 +195,7 @@ void fx_rx_fail(lm_files *f, frx *r, uint8_t code, const char *why)
             fx_queue_job(f, j);
         }
         if (!r->down) /* offered while it arrived: withdrawn */
-            withdraw(f, &r->o, "bad_hash: the upload failed its check at "
+            fx_withdraw(f, &r->o, 0, "bad_hash: the upload failed its check at "
                      "the hub; it is withdrawn");
     }
     r->used = false;
@@ -553,7 +555,7 @@ static void on_cancel(lm_files *f, const lm_member *from, lm_file_msg *m)
         t->used = false;
     frx *r = fx_rx_find(f, m->id, false); /* the uploader gave up */
     if (r && r->from == from->id) {
-        withdraw(f, &r->o, "cancelled: its sender cancelled the upload");
+        fx_withdraw(f, &r->o, 0, "cancelled: its sender cancelled the upload");
         fjob *j = fjob_new(J_REMOVE);
         if (j) {
             memcpy(j->id, m->id, LM_FILE_ID_LEN);
@@ -566,7 +568,10 @@ static void on_cancel(lm_files *f, const lm_member *from, lm_file_msg *m)
     if (r && r->from == from->id) {
         r->from = 0;
         bool replica = r->replica;
-        fx_rx_fail(f, r, LM_FILE_UNKNOWN, "the hub withdrew this file");
+        if (m->code == LM_FILE_SENDER_LEFT)
+            fx_rx_fail(f, r, m->code, fx_refuse_sentence(m->code));
+        else
+            fx_rx_fail(f, r, LM_FILE_UNKNOWN, "the hub withdrew this file");
         if (!replica) {
             forget(f->offers, &f->noffers, m->id);
             return;
@@ -574,9 +579,14 @@ static void on_cancel(lm_files *f, const lm_member *from, lm_file_msg *m)
     }
     if (from->id == fx_hub_id(f)) { /* withdrawn before we asked for it */
         forget(f->catalog, &f->ncatalog, m->id);
-        if (forget(f->offers, &f->noffers, m->id))
-            files_emit_failed(f, m->id, "unknown: the hub withdrew this "
-                              "file (its upload did not finish)");
+        if (forget(f->offers, &f->noffers, m->id)) {
+            if (m->code == LM_FILE_SENDER_LEFT)
+                files_emit_failed(f, m->id, "sender_left: %s",
+                                  fx_refuse_sentence(m->code));
+            else
+                files_emit_failed(f, m->id, "unknown: the hub withdrew this "
+                                  "file (its upload did not finish)");
+        }
     }
 }
 

@@ -267,7 +267,14 @@ static void on_member(void *svc, const lm_member *m, lm_member_change change)
             r->from = 0; /* waits for the next hub */
             r->told = false;
         } else {
-            r->used = false; /* the partial stays in the store */
+            /* an upload to us, the hub, whose sender is gone: those who
+             * wait for it are told, not left waiting; the partial stays
+             * in the store, so sent again it resumes */
+            if (change == LM_MEMBER_LEFT)
+                fx_withdraw(f, &r->o, LM_FILE_SENDER_LEFT,
+                            "sender_left: its sender left before the upload "
+                            "finished");
+            r->used = false;
         }
     }
     if (change == LM_MEMBER_LEFT && m->id == f->listed_hub)

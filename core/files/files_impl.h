@@ -228,6 +228,8 @@ void fx_ask(lm_files *f, frx *r);
  * job cannot be queued. */
 void fx_open_rx(lm_files *f, frx *r, bool with_offer);
 void fx_rx_fail(lm_files *f, frx *r, uint8_t code, const char *why);
+void fx_withdraw(lm_files *f, const lm_file_offer *o, uint8_t code,
+                 const char *why);
 void fx_export(lm_files *f, const lm_file_offer *o, bool keep);
 void fx_announce(lm_files *f, const lm_file_offer *o);
 void fx_on_begin(lm_files *f, fjob *j);

@@ -173,6 +173,8 @@ const char *fx_refuse_sentence(uint8_t code)
     case LM_FILE_NOT_ALLOWED: return "this file is not offered to you";
     case LM_FILE_UNKNOWN: return "the hub does not hold this file";
     case LM_FILE_IO: return "the disk said no";
+    case LM_FILE_SENDER_LEFT:
+        return "its sender left before the upload finished; it can be sent again";
     }
     return "refused";
 }

@@ -21,6 +21,10 @@ download directory in a temporary folder. Cases:
             b gets it, and h is SIGKILLed once b holds a tenth of it: the
             upload and the download go on through the new hub (the deputy,
             which was copying the store) and b's file hashes right.
+  senderleft a sends --fail-mb MB to the room, b gets it, and a is
+            SIGKILLed once b holds a tenth: b and the hub's person are told
+            file_failed, its reason starting with sender_left, rather than
+            left waiting.
   together  a and b each send a 2 MB file at once: h and the other get both.
   restart   h quits and starts again on the same store (and identity): a
             node c that joins only then is offered what h held (LIST, the
@@ -40,7 +44,7 @@ import argparse, hashlib, os, random, shutil, sys, tempfile, time
 from room import Node, free_port, stop, verdict, wait
 
 CASES = ("room", "again", "direct", "names", "together", "restart", "cancel", "cap",
-         "failover")
+         "failover", "senderleft")
 
 
 def start(o, tmp, names, hub_extra=(), ports=None, identity=None):
@@ -239,6 +243,52 @@ def failover(o, tmp, src, fails):
         stop(nodes)
 
 
+def sender_left(o, tmp, src, fails):
+    import signal, time
+    nodes, ok = start(o, tmp, ["hl", "al", "bl"])
+    try:
+        if not ok:
+            fails.append("senderleft: the room did not form")
+            return
+        h, a, b = nodes
+        size = int(o.fail_mb * 1e6)
+        data = os.urandom(1 << 20) * (size // (1 << 20) + 1)
+        data = data[:size]
+        p = os.path.join(src, "leaving.bin")
+        sha = make(p, data)
+        a.send("send " + p)
+        if not wait(lambda: offered(b, sha), 30):
+            fails.append(f"senderleft: not offered ({failed(a)})")
+            return
+        b.send("get " + sha)
+
+        def held():
+            pr = [e.get("bytes", 0) for e in b.evs("file_progress") if e.get("id") == sha]
+            return max(pr) if pr else 0
+        wait(lambda: held() >= size // 10 or done(b, sha), 60)
+        if done(b, sha) or done(a, sha):
+            fails.append("senderleft: the upload was all in before the kill: make --fail-mb larger")
+            return
+        at = held()
+        kill = time.monotonic()
+        a.proc.send_signal(signal.SIGKILL)
+        a.killed = True
+        told = wait(lambda: failed(b, sha) and failed(h, sha), 30)
+        took = time.monotonic() - kill
+        why = {n.name: (failed(n, sha) or [{}])[-1].get("reason", "") for n in (h, b)}
+        print(f"senderleft: killed a with b at {at} of {size} bytes; "
+              f"{'told' if told else 'NOT told'} {took:.1f} s later: {why}")
+        if not told:
+            fails.append(f"senderleft: not told within 30 s of the sender's kill ({why})")
+        for nm, r in why.items():
+            if told and not r.startswith("sender_left"):
+                fails.append(f"senderleft: {nm}'s reason is {r!r}, not sender_left")
+        if done(b, sha):
+            fails.append("senderleft: b says file_done for a file that never all came")
+    finally:
+        stop(nodes)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
@@ -371,6 +421,8 @@ def main():
             nodes = []
         if "failover" in cases:
             failover(o, tmp, src, fails)
+        if "senderleft" in cases:
+            sender_left(o, tmp, src, fails)
     finally:
         stop(nodes)
         shutil.rmtree(tmp, ignore_errors=True)
