@@ -122,9 +122,67 @@ static void test_json(void)
     lm_json_free(&j);
 }
 
+/* The file commands: what each line parses to, or the error it gets. */
+static void test_file_commands(void)
+{
+    static const char id[] =
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    static const struct {
+        const char *line;
+        int rc, type;
+        const char *path; /* send: the path; get/cancel: NULL (the id) */
+        size_t nto;
+        const char *to0, *to1;
+    } rows[] = {
+        {"send a.txt", 0, LM_UC_SEND, "a.txt", 0, NULL, NULL},
+        {"send \"my file.pdf\" bob \"alice (2)\"", 0, LM_UC_SEND,
+         "my file.pdf", 2, "bob", "alice (2)"},
+        {"send", LM_EINVAL, LM_UC_SEND, NULL, 0, NULL, NULL},
+        {"send \"open.txt", LM_EINVAL, LM_UC_SEND, NULL, 0, NULL, NULL},
+        {"send a.txt \"bob", LM_EINVAL, LM_UC_SEND, NULL, 0, NULL, NULL},
+        {"files", 0, LM_UC_FILES, NULL, 0, NULL, NULL},
+        {"files now", LM_EINVAL, LM_UC_FILES, NULL, 0, NULL, NULL},
+        {"get 0123", LM_EINVAL, LM_UC_GET, NULL, 0, NULL, NULL},
+        {"get 0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef",
+         LM_EINVAL, LM_UC_GET, NULL, 0, NULL, NULL},
+        {"cancel", LM_EINVAL, LM_UC_CANCEL, NULL, 0, NULL, NULL},
+    };
+    lm_ucmd c;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        int rc = parse(rows[i].line, &c);
+        if (rc != rows[i].rc)
+            printf("  row '%s': rc %d\n", rows[i].line, rc);
+        CHECK_EQ_INT(rc, rows[i].rc);
+        if (rc < 0) {
+            CHECK_EQ_STR(c.code, "bad_command");
+            continue;
+        }
+        CHECK_EQ_INT(c.type, rows[i].type);
+        if (rows[i].path)
+            CHECK_EQ_STR(c.path, rows[i].path);
+        CHECK_EQ_INT((int)c.nto, (int)rows[i].nto);
+        if (rows[i].to0)
+            CHECK_EQ_STR(c.to[0], rows[i].to0);
+        if (rows[i].to1)
+            CHECK_EQ_STR(c.to[1], rows[i].to1);
+    }
+    char line[100];
+    snprintf(line, sizeof line, "get %s", id);
+    CHECK_EQ_INT(parse(line, &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_GET);
+    CHECK_EQ_STR(c.id, id);
+    snprintf(line, sizeof line, "cancel %s", id);
+    CHECK_EQ_INT(parse(line, &c), 0);
+    CHECK_EQ_INT(c.type, LM_UC_CANCEL);
+    CHECK_EQ_STR(c.id, id);
+    snprintf(line, sizeof line, "get %s0", id);
+    CHECK_EQ_INT(parse(line, &c), LM_EINVAL);
+}
+
 int main(void)
 {
     RUN(test_commands);
+    RUN(test_file_commands);
     RUN(test_dm);
     RUN(test_faults);
     RUN(test_json);
