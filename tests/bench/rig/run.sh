@@ -8,7 +8,10 @@
 # then plays each burst again after A -> hub -> B -> hub -> A. One null
 # sink with three channels records the bursts (ch0), A's speaker (ch1) and
 # B's speaker (ch2) on one sample clock, and analyze.py reads the round
-# trip and its two legs from that one recording.
+# trip and its two legs from that one recording. Before the nodes stop,
+# each is asked `stats` through its command pipe, and buffers.py prints
+# every jitter buffer's delay, aim and jitter (res/LABEL.buffers), so a
+# slow run says whether the time was in the buffers or in the devices.
 #
 #   sudo tests/bench/rig/run.sh                     # 2 runs at 2.5, 5, 10 ms frames
 #   sudo tests/bench/rig/run.sh --frames 2.5 --runs 3 --bursts 30
@@ -183,6 +186,9 @@ if [ $ROUTE = 1 ]; then
 fi
 
 # ---- three nodes -------------------------------------------------------
+CMD_FDS=()   # each node's command pipe, in the order they were started
+idx() { case $1 in hub) echo 0 ;; B) echo 1 ;; A) echo 2 ;; esac; }
+
 # $1 name, $2 port, $3 mic, $4 speaker, the rest: more options; $BACKEND
 # says which of lanmeet's backends the devices go through
 node() {
@@ -197,10 +203,14 @@ node() {
   for p in $PORT0 $((PORT0 + 1)) $((PORT0 + 2)); do
     [ $p != "$port" ] && peers+=(--peer "127.0.0.1:$p")
   done
+  # its commands come through a pipe we hold open (stats at the end)
+  rm -f "$W/$name.in"; mkfifo "$W/$name.in"
+  exec {CMD_FD}<>"$W/$name.in"
+  CMD_FDS+=($CMD_FD)
   ${envs[@]+"${envs[@]}"} ip netns exec "$NS" "$BUILD/lanmeet" --headless --events json \
     --name "$name" --room rig --identity ephemeral --no-mdns --port "$port" \
     --mic "$mic" --speaker "$spk" "${peers[@]}" "$@" \
-    </dev/null >"$W/$name.events" 2>"$W/$name.stderr" &
+    <"$W/$name.in" >"$W/$name.events" 2>"$W/$name.stderr" &
   NODE_PID=$!
   PIDS+=($NODE_PID)
 }
@@ -231,7 +241,12 @@ for f in $FRAMES; do
     sleep 2   # buffers settle
     pactl list short sink-inputs > "$W/res/$label.sink-inputs"
     capture "$label"
+    for n in hub A B; do echo stats >&"${CMD_FDS[$(idx $n)]}"; done
+    sleep 0.5   # the answers: each node's jitter buffers (audio_stats)
     stop_pids $NA $NB $HUB
+    for fd in "${CMD_FDS[@]}"; do exec {fd}>&-; done
+    CMD_FDS=()
+    python3 "$HERE/buffers.py" "$W" hub A B | tee "$W/res/$label.buffers"
     for n in hub A B; do cp "$W/$n.stderr" "$W/res/$label.$n.stderr"; done
     python3 "$HERE/analyze.py" "$W/res/$label.raw" "$label" --json "$W/res/$label.json" \
       | tee -a "$W/res/summary.txt"
