@@ -114,11 +114,14 @@ static void test_json(void)
     lm_json_uint(&j, NULL, 18446744073709551615ull);
     lm_json_close(&j, ']');
     lm_json_bool(&j, "b", true);
+    lm_json_id(&j, "id", 0x00ab00cd00ef0012ull);
+    lm_json_id(&j, "none", 0);
     lm_json_close(&j, '}');
     CHECK(!j.oom);
     CHECK_EQ_STR(j.buf, "{\"a\":\"q\\\"b\\\\\\n\\u0001\\ufffd z\xc3\xa9\","
                         "\"n\":null,\"l\":[-5,18446744073709551615],"
-                        "\"b\":true}");
+                        "\"b\":true,\"id\":\"00ab00cd00ef0012\","
+                        "\"none\":null}");
     lm_json_free(&j);
 }
 

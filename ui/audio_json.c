@@ -13,13 +13,6 @@
 
 #include "audio/audio.h"
 
-static void json_id(lm_json *j, const char *key, uint64_t id)
-{
-    char b[LM_ID_STR];
-    lm_id_format(id, b);
-    lm_json_str(j, key, id ? b : NULL);
-}
-
 const char *lm_audio_event_name(lm_event_type t)
 {
     switch (t) {
@@ -55,10 +48,10 @@ bool lm_audio_event_json(lm_json *j, const lm_event *ev)
     const lm_ev_audio *au = lm_ev_audio_of(ev);
     const lm_ev_audio_stats *st = lm_ev_audio_stats_of(ev);
     if (sp) {
-        json_id(j, "id", sp->id);
+        lm_json_id(j, "id", sp->id);
         lm_json_bool(j, "on", sp->on);
     } else if (mu) {
-        json_id(j, "id", mu->id);
+        lm_json_id(j, "id", mu->id);
         lm_json_bool(j, "muted", mu->muted);
     } else if (au) {
         lm_json_uint(j, "frame_us", au->frame_us);
@@ -76,7 +69,7 @@ bool lm_audio_event_json(lm_json *j, const lm_event *ev)
         lm_json_open(j, "streams", '[');
         for (size_t i = 0; i < st->nstreams; i++) {
             lm_json_open(j, NULL, '{');
-            json_id(j, "id", st->streams[i].id);
+            lm_json_id(j, "id", st->streams[i].id);
             buffer_json(j, &st->streams[i].jit);
             lm_json_close(j, '}');
         }

@@ -54,13 +54,6 @@ static const char *type_name(lm_event_type t)
     return "unknown";
 }
 
-static void json_id(lm_json *j, const char *key, uint64_t id)
-{
-    char b[LM_ID_STR];
-    lm_id_format(id, b);
-    lm_json_str(j, key, id ? b : NULL);
-}
-
 char *lm_headless_event_json(const lm_event *ev)
 {
     lm_json j;
@@ -70,7 +63,7 @@ char *lm_headless_event_json(const lm_event *ev)
     switch (ev->type) {
     case LM_EV_READY: {
         const lm_ev_ready *rd = lm_ev_ready_of(ev);
-        json_id(&j, "id", rd->id);
+        lm_json_id(&j, "id", rd->id);
         lm_json_str(&j, "name", rd->name);
         lm_json_str(&j, "room", rd->room);
         lm_json_int(&j, "port", rd->port);
@@ -82,7 +75,7 @@ char *lm_headless_event_json(const lm_event *ev)
     case LM_EV_PEER_JOINED:
     case LM_EV_PEER_LEFT: {
         const lm_ev_peer *pe = lm_ev_peer_of(ev);
-        json_id(&j, "id", pe->id);
+        lm_json_id(&j, "id", pe->id);
         lm_json_str(&j, "name", pe->name);
         lm_json_str(&j, "addr", pe->addr);
         if (ev->type == LM_EV_PEER_LEFT)
@@ -91,19 +84,19 @@ char *lm_headless_event_json(const lm_event *ev)
     }
     case LM_EV_HUB: {
         const lm_ev_hub *hb = lm_ev_hub_of(ev);
-        json_id(&j, "hub", hb->st.hub);
-        json_id(&j, "deputy", hb->st.deputy);
+        lm_json_id(&j, "hub", hb->st.hub);
+        lm_json_id(&j, "deputy", hb->st.deputy);
         lm_json_uint(&j, "term", hb->st.term);
         break;
     }
     case LM_EV_CHAT: {
         const lm_ev_chat *ch = lm_ev_chat_of(ev);
-        json_id(&j, "from", ch->from);
+        lm_json_id(&j, "from", ch->from);
         lm_json_str(&j, "from_name", ch->name);
         if (ch->direct) {
             lm_json_open(&j, "to", '[');
             for (size_t i = 0; i < ch->nto; i++)
-                json_id(&j, NULL, ch->to[i]);
+                lm_json_id(&j, NULL, ch->to[i]);
             lm_json_close(&j, ']');
         } else {
             lm_json_null(&j, "to");
@@ -121,7 +114,7 @@ char *lm_headless_event_json(const lm_event *ev)
         lm_json_open(&j, "peers", '[');
         for (size_t i = 0; i < mb->n; i++) {
             lm_json_open(&j, NULL, '{');
-            json_id(&j, "id", mb->members[i].id);
+            lm_json_id(&j, "id", mb->members[i].id);
             lm_json_str(&j, "name", mb->members[i].name);
             lm_json_str(&j, "role", mb->members[i].role);
             lm_json_close(&j, '}');
@@ -134,8 +127,8 @@ char *lm_headless_event_json(const lm_event *ev)
         lm_json_str(&j, "code", er->code);
         lm_json_str(&j, "msg", er->msg);
         if (er->a) {
-            json_id(&j, "a", er->a);
-            json_id(&j, "b", er->b);
+            lm_json_id(&j, "a", er->a);
+            lm_json_id(&j, "b", er->b);
         }
         break;
     }
@@ -151,7 +144,7 @@ char *lm_headless_event_json(const lm_event *ev)
         for (size_t i = 0; i < st->npeers; i++) {
             const lm_peer_stats *p = &st->peers[i];
             lm_json_open(&j, NULL, '{');
-            json_id(&j, "id", p->id);
+            lm_json_id(&j, "id", p->id);
             lm_json_str(&j, "name", p->name);
             lm_json_uint(&j, "rtt_ms", p->rtt_ms);
             lm_json_uint(&j, "loss_permille", (uint64_t)(p->loss * 1000 + 0.5));

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mesh/node.h"
+
 void lm_json_init(lm_json *j)
 {
     memset(j, 0, sizeof *j);
@@ -178,4 +180,11 @@ void lm_json_null(lm_json *j, const char *k)
 {
     key(j, k);
     puts_(j, "null");
+}
+
+void lm_json_id(lm_json *j, const char *k, uint64_t id)
+{
+    char b[LM_ID_STR];
+    lm_id_format(id, b);
+    lm_json_str(j, k, id ? b : NULL);
 }

@@ -28,5 +28,7 @@ void lm_json_int(lm_json *j, const char *key, int64_t val);
 void lm_json_uint(lm_json *j, const char *key, uint64_t val);
 void lm_json_bool(lm_json *j, const char *key, bool val);
 void lm_json_null(lm_json *j, const char *key);
+/* A node id as its 16 hex digits; 0 (no node) as null. */
+void lm_json_id(lm_json *j, const char *key, uint64_t id);
 
 #endif
