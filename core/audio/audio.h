@@ -6,8 +6,9 @@
  * jitter buffer (jitter.h). A lone speaker's frames are forwarded
  * unchanged, and the hub's buffer for them is lean: the listeners'
  * buffers absorb that stream's jitter, once, and a packet late for the
- * hub goes on to them as it comes. The codec work runs on the service's own thread, never on
- * the net thread; the two talk through lock-free rings.
+ * hub goes on to them as it comes. The codec work runs on the service's
+ * own thread, never on the net thread; the two talk through lock-free
+ * rings.
  *
  * The microphone goes through the capture chain (dsp.h) before Opus. A
  * capture device (its ops are `paced`) gets all of it: echo cancellation
