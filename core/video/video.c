@@ -209,19 +209,15 @@ static void drain(lm_video *v)
             send_state(v, 0);
             emit_video(v, lm_mesh_self(v->n), true, tx->w, tx->h, tx->fps);
             break;
-        case TX_PAUSED:
-            v->cam_on = false;
-            plan(v);
-            send_state(v, 0);
-            emit_video(v, lm_mesh_self(v->n), false, 0, 0, 0);
-            break;
+        case TX_PAUSED: /* turned off: the same, without the error */
         case TX_STOPPED:
             v->cam_on = false;
             plan(v);
             send_state(v, 0);
             emit_video(v, lm_mesh_self(v->n), false, 0, 0, 0);
-            lm_mesh_error(v->n, "camera_lost", "the camera stopped giving "
-                          "pictures; the camera is off");
+            if (tx->kind == TX_STOPPED)
+                lm_mesh_error(v->n, "camera_lost", "the camera stopped "
+                              "giving pictures; the camera is off");
             break;
         }
     }
