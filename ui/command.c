@@ -114,6 +114,13 @@ static char *next_word(char **pp, bool *bad)
 }
 
 /* send PATH [NAME...] */
+/* "on" or "off" into *on; false for anything else. */
+static bool parse_on_off(const char *rest, bool *on)
+{
+    *on = strcmp(rest, "on") == 0;
+    return *on || strcmp(rest, "off") == 0;
+}
+
 static int parse_send(char *p, lm_ucmd *c)
 {
     bool bad = false;
@@ -196,17 +203,13 @@ int lm_command_parse(char *line, lm_ucmd *c)
     }
     if (strcmp(word, "ptt") == 0) {
         c->type = LM_UC_PTT;
-        if (strcmp(rest, "on") != 0 && strcmp(rest, "off") != 0)
-            return fail(c, "bad_command", "ptt takes on or off");
-        c->ptt_on = strcmp(rest, "on") == 0;
-        return 0;
+        return parse_on_off(rest, &c->ptt_on) ? 0
+               : fail(c, "bad_command", "ptt takes on or off");
     }
     if (strcmp(word, "camera") == 0) {
         c->type = LM_UC_CAMERA;
-        if (strcmp(rest, "on") != 0 && strcmp(rest, "off") != 0)
-            return fail(c, "bad_command", "camera takes on or off");
-        c->cam_on = strcmp(rest, "on") == 0;
-        return 0;
+        return parse_on_off(rest, &c->cam_on) ? 0
+               : fail(c, "bad_command", "camera takes on or off");
     }
     if (strcmp(word, "test_drop") == 0) {
         char *end;
