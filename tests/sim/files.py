@@ -194,6 +194,27 @@ def together_restart(o, tmp, src, fails, cases):
         stop(nodes)
 
 
+def tenth_through(fails, label, src, name, size, a, b):
+    """a sends `size` bytes (a random MiB, repeated) to the room, b gets
+    it; returns once b holds a tenth (or all): (sha, data, held), held()
+    being what b holds now; None, with the failure noted, if it was never
+    offered."""
+    data = (os.urandom(1 << 20) * (size // (1 << 20) + 1))[:size]
+    p = os.path.join(src, name)
+    sha = make(p, data)
+    a.send("send " + p)
+    if not wait(lambda: offered(b, sha), 30):
+        fails.append(f"{label}: not offered ({failed(a)})")
+        return None
+    b.send("get " + sha)
+
+    def held():
+        pr = [e.get("bytes", 0) for e in b.evs("file_progress") if e.get("id") == sha]
+        return max(pr) if pr else 0
+    wait(lambda: held() >= size // 10 or done(b, sha), 60)
+    return sha, data, held
+
+
 def failover(o, tmp, src, fails):
     import signal, time
     nodes, ok = start(o, tmp, ["hf", "af", "bf", "xf"])
@@ -204,24 +225,10 @@ def failover(o, tmp, src, fails):
         h, a, b, x = nodes
         o.down.update({n.name: os.path.join(tmp, n.name, "down") for n in nodes})
         size = int(o.fail_mb * 1e6)
-        block = os.urandom(1 << 20)
-        p = os.path.join(src, "failover.bin")
-        with open(p, "wb") as f:
-            for i in range(size // len(block) + 1):
-                f.write(block[:min(len(block), size - i * len(block))])
-        with open(p, "rb") as f:
-            data = f.read()
-        sha = hashlib.sha256(data).hexdigest()
-        a.send("send " + p)
-        if not wait(lambda: offered(b, sha), 30):
-            fails.append(f"failover: not offered ({failed(a)})")
+        got = tenth_through(fails, "failover", src, "failover.bin", size, a, b)
+        if not got:
             return
-        b.send("get " + sha)
-
-        def held():
-            pr = [e.get("bytes", 0) for e in b.evs("file_progress") if e.get("id") == sha]
-            return max(pr) if pr else 0
-        wait(lambda: held() >= size // 10 or done(b, sha), 60)
+        sha, data, held = got
         if done(b, sha):
             fails.append("failover: the file was all there before the kill: make --fail-mb larger")
             return
@@ -252,20 +259,10 @@ def sender_left(o, tmp, src, fails):
             return
         h, a, b = nodes
         size = int(o.fail_mb * 1e6)
-        data = os.urandom(1 << 20) * (size // (1 << 20) + 1)
-        data = data[:size]
-        p = os.path.join(src, "leaving.bin")
-        sha = make(p, data)
-        a.send("send " + p)
-        if not wait(lambda: offered(b, sha), 30):
-            fails.append(f"senderleft: not offered ({failed(a)})")
+        got = tenth_through(fails, "senderleft", src, "leaving.bin", size, a, b)
+        if not got:
             return
-        b.send("get " + sha)
-
-        def held():
-            pr = [e.get("bytes", 0) for e in b.evs("file_progress") if e.get("id") == sha]
-            return max(pr) if pr else 0
-        wait(lambda: held() >= size // 10 or done(b, sha), 60)
+        sha, _, held = got
         if done(b, sha) or done(a, sha):
             fails.append("senderleft: the upload was all in before the kill: make --fail-mb larger")
             return
