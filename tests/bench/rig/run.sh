@@ -186,8 +186,7 @@ if [ $ROUTE = 1 ]; then
 fi
 
 # ---- three nodes -------------------------------------------------------
-CMD_FDS=()   # each node's command pipe, in the order they were started
-idx() { case $1 in hub) echo 0 ;; B) echo 1 ;; A) echo 2 ;; esac; }
+declare -A CMD_FD_OF   # each node's command pipe, by its name
 
 # $1 name, $2 port, $3 mic, $4 speaker, the rest: more options; $BACKEND
 # says which of lanmeet's backends the devices go through
@@ -206,7 +205,7 @@ node() {
   # its commands come through a pipe we hold open (stats at the end)
   rm -f "$W/$name.in"; mkfifo "$W/$name.in"
   exec {CMD_FD}<>"$W/$name.in"
-  CMD_FDS+=($CMD_FD)
+  CMD_FD_OF[$name]=$CMD_FD
   ${envs[@]+"${envs[@]}"} ip netns exec "$NS" "$BUILD/lanmeet" --headless --events json \
     --name "$name" --room rig --identity ephemeral --no-mdns --port "$port" \
     --mic "$mic" --speaker "$spk" "${peers[@]}" "$@" \
@@ -241,11 +240,11 @@ for f in $FRAMES; do
     sleep 2   # buffers settle
     pactl list short sink-inputs > "$W/res/$label.sink-inputs"
     capture "$label"
-    for n in hub A B; do echo stats >&"${CMD_FDS[$(idx $n)]}"; done
+    for n in hub A B; do echo stats >&"${CMD_FD_OF[$n]}"; done
     sleep 0.5   # the answers: each node's jitter buffers (audio_stats)
     stop_pids $NA $NB $HUB
-    for fd in "${CMD_FDS[@]}"; do exec {fd}>&-; done
-    CMD_FDS=()
+    for fd in "${CMD_FD_OF[@]}"; do exec {fd}>&-; done
+    CMD_FD_OF=()
     python3 "$HERE/buffers.py" "$W" hub A B | tee "$W/res/$label.buffers"
     for n in hub A B; do cp "$W/$n.stderr" "$W/res/$label.$n.stderr"; done
     python3 "$HERE/analyze.py" "$W/res/$label.raw" "$label" --json "$W/res/$label.json" \
