@@ -13,6 +13,7 @@ PACKAGES=(
   avahi-daemon avahi-utils dbus iproute2 tcpdump
   libasound2-dev libasound2-plugins libpulse-dev pulseaudio pulseaudio-utils
   python3 clang libclang-rt-14-dev libjpeg-turbo-progs ffmpeg
+  fonts-dejavu-core xvfb xdotool x11-utils xterm x11vnc tigervnc-viewer
 )
 
 missing=()
